@@ -1,0 +1,106 @@
+import { createHash } from 'node:crypto';
+
+/** Hash that the first entry of every project's trail points back to. */
+export const GENESIS_HASH = '0'.repeat(64);
+
+export interface TrailActor {
+  /** `person` acts through the API or a link; `system` is a workflow step or the sweeper. */
+  type: 'person' | 'system';
+  id: string;
+}
+
+/** What happened, as recorded; the chain fields are added by `appendTo`. */
+export interface TrailEvent {
+  projectId: string;
+  /** Server time, UTC, ISO 8601. */
+  at: string;
+  actor: TrailActor;
+  action: string;
+  definition: { id: string; version: number };
+  /** Where the request came from (absent for system steps). */
+  source?: { ip: string; userAgent: string };
+  /** Version hash of the gate package the actor saw, when acting on a gate. */
+  packageHash?: string;
+  detail: Record<string, unknown>;
+}
+
+export interface TrailEntry extends TrailEvent {
+  seq: number;
+  prevHash: string;
+  hash: string;
+}
+
+export interface ChainHead {
+  seq: number;
+  hash: string;
+}
+
+/** JSON with keys sorted at every level, so a hash never depends on property order. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+}
+
+export function sha256Hex(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+function entryHash(entry: Omit<TrailEntry, 'hash'>): string {
+  return sha256Hex(canonicalJson(entry));
+}
+
+/** The next link of a project's chain: it commits to the event and to the previous hash. */
+export function appendTo(head: ChainHead | undefined, event: TrailEvent): TrailEntry {
+  const body = { ...event, seq: (head?.seq ?? 0) + 1, prevHash: head?.hash ?? GENESIS_HASH };
+  return { ...body, hash: entryHash(body) };
+}
+
+export type Verification =
+  | { ok: true; count: number; head: ChainHead | undefined }
+  | { ok: false; count: number; brokenAt: number; reason: string };
+
+/** Checks one project's entries in order; names the first broken link. */
+export function verifyChain(entries: readonly TrailEntry[], expectedHead?: ChainHead): Verification {
+  let prev: ChainHead = { seq: 0, hash: GENESIS_HASH };
+  for (const entry of entries) {
+    const { hash, ...body } = entry;
+    if (entry.seq !== prev.seq + 1) {
+      return {
+        ok: false,
+        count: entries.length,
+        brokenAt: prev.seq + 1,
+        reason: `entry ${prev.seq + 1} is missing`,
+      };
+    }
+    if (entry.prevHash !== prev.hash) {
+      return {
+        ok: false,
+        count: entries.length,
+        brokenAt: entry.seq,
+        reason: 'does not point at the entry before it',
+      };
+    }
+    if (entryHash(body) !== hash) {
+      return {
+        ok: false,
+        count: entries.length,
+        brokenAt: entry.seq,
+        reason: 'content does not match its hash',
+      };
+    }
+    prev = { seq: entry.seq, hash };
+  }
+  if (expectedHead && (expectedHead.seq !== prev.seq || expectedHead.hash !== prev.hash)) {
+    return {
+      ok: false,
+      count: entries.length,
+      brokenAt: prev.seq + 1,
+      reason: `chain ends at ${prev.seq} but its head says ${expectedHead.seq}`,
+    };
+  }
+  return { ok: true, count: entries.length, head: entries.length > 0 ? prev : undefined };
+}

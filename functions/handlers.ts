@@ -1,0 +1,52 @@
+/**
+ * The registry of Lambda handlers: one name → one entry module exporting `handler`.
+ * The CDK stack builds one function per entry from it; the local runtime invokes the
+ * same modules in-process by the same names. One source of truth for both.
+ */
+export const HANDLERS = {
+  'approval-pages': {
+    entry: 'functions/http/approvals.ts',
+    kind: 'http',
+    description: 'Decision pages behind e-mailed links',
+  },
+  'project-api': {
+    entry: 'functions/http/projects.ts',
+    kind: 'http',
+    description: 'Requester API: proposals, project status',
+  },
+  'record-proposal': {
+    entry: 'functions/tasks/record-proposal.ts',
+    kind: 'task',
+    description: 'Intake: record a proposal',
+  },
+  'open-gate': {
+    entry: 'functions/tasks/open-gate.ts',
+    kind: 'task',
+    description: 'Gate review: open a gate and wait',
+  },
+  'expire-gate': {
+    entry: 'functions/tasks/expire-gate.ts',
+    kind: 'task',
+    description: 'Gate review: deadline passed',
+  },
+  'park-on-hold': {
+    entry: 'functions/tasks/park-on-hold.ts',
+    kind: 'task',
+    description: 'Gate review: project on hold',
+  },
+  'close-project': {
+    entry: 'functions/tasks/close-project.ts',
+    kind: 'task',
+    description: 'Close-out: close a project',
+  },
+} as const;
+
+export type HandlerName = keyof typeof HANDLERS;
+
+/** HTTP routes and the handler that serves each, for API Gateway and the local server alike. */
+export const HTTP_ROUTES: { routeKey: string; handler: HandlerName; auth: 'public' | 'jwt' }[] = [
+  { routeKey: 'GET /a/{secret}', handler: 'approval-pages', auth: 'public' },
+  { routeKey: 'POST /a/{secret}', handler: 'approval-pages', auth: 'public' },
+  { routeKey: 'POST /proposals', handler: 'project-api', auth: 'jwt' },
+  { routeKey: 'GET /projects/{projectId}', handler: 'project-api', auth: 'jwt' },
+];

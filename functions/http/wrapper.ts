@@ -1,0 +1,138 @@
+import middy, { type MiddlewareObj } from '@middy/core';
+import httpHeaderNormalizer from '@middy/http-header-normalizer';
+import httpRouterHandler, { type Route } from '@middy/http-router';
+import type {
+  APIGatewayProxyEventV2,
+  APIGatewayProxyResultV2,
+  APIGatewayProxyStructuredResultV2,
+} from 'aws-lambda';
+import { InvalidInputError, TollgateError } from '../domain/errors.ts';
+import { log } from '../logger.ts';
+import type { RequestSource } from '../usecases/model.ts';
+import { html, page } from '../views/html.ts';
+
+export type HttpEvent = APIGatewayProxyEventV2 & {
+  requestContext: APIGatewayProxyEventV2['requestContext'] & {
+    authorizer?: { jwt?: { claims: Record<string, string | number | boolean> } };
+  };
+};
+export type HttpResult = APIGatewayProxyStructuredResultV2;
+export type HttpRoute = Route<HttpEvent, HttpResult>;
+
+/** How errors are shown: approval pages answer a person with a page, the API a program with JSON. */
+export type Presentation = 'html' | 'json';
+
+const COMMON_HEADERS = {
+  'cache-control': 'no-store',
+  'referrer-policy': 'no-referrer',
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'strict-transport-security': 'max-age=31536000; includeSubDomains',
+};
+
+/**
+ * The one HTTP handler wrapper: routes, normalised headers, security headers on every
+ * response, and errors turned into clear 4xx bodies or a generic 5xx (details only in logs).
+ */
+export function httpFunction(routes: HttpRoute[], presentation: Presentation) {
+  return middy<HttpEvent, HttpResult>()
+    .use(httpHeaderNormalizer())
+    .use(responses(presentation))
+    .handler(httpRouterHandler<HttpEvent, APIGatewayProxyResultV2>({ routes }) as never);
+}
+
+function responses(presentation: Presentation): MiddlewareObj<HttpEvent, HttpResult> {
+  return {
+    after: async (request) => {
+      request.response = {
+        ...request.response,
+        headers: { ...COMMON_HEADERS, ...request.response?.headers },
+      };
+    },
+    onError: async (request) => {
+      const error = request.error;
+      const known = error instanceof TollgateError || isRouterNotFound(error);
+      const statusCode = error instanceof TollgateError ? error.statusCode : known ? 404 : 500;
+      const message =
+        error instanceof TollgateError ? error.message : known ? 'not found' : 'something went wrong';
+      if (!known) {
+        log.error('request failed', {
+          routeKey: request.event.routeKey,
+          requestId: request.event.requestContext?.requestId,
+          error:
+            error instanceof Error
+              ? { name: error.name, message: error.message, stack: error.stack }
+              : String(error),
+        });
+      }
+      const problems = error instanceof InvalidInputError ? error.problems : undefined;
+      request.response = {
+        statusCode,
+        headers: { ...COMMON_HEADERS, ...(presentation === 'html' ? HTML_HEADERS : JSON_HEADERS) },
+        body:
+          presentation === 'html'
+            ? errorPage(statusCode, message)
+            : JSON.stringify({ message, ...(problems ? { problems } : {}) }),
+      };
+    },
+  };
+}
+
+function isRouterNotFound(error: unknown): boolean {
+  return error instanceof Error && (error as { statusCode?: number }).statusCode === 404;
+}
+
+export const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
+export const HTML_HEADERS = { 'content-type': 'text/html; charset=utf-8' };
+
+const TITLES: Record<number, string> = {
+  400: 'Something is missing',
+  404: 'Link not recognised',
+  409: 'This changed',
+  410: 'This link no longer works',
+  500: 'Something went wrong',
+};
+
+function errorPage(statusCode: number, message: string): string {
+  const title = TITLES[statusCode] ?? 'Request not completed';
+  return page(
+    title,
+    html`<div class="card"><h1>${title}</h1><p>${message}.</p>
+<p class="muted">If you still need to decide, ask the project's PMO to send you a new link.</p></div>`,
+  );
+}
+
+export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResult {
+  return { statusCode, headers: { ...JSON_HEADERS, ...headers }, body: JSON.stringify(body) };
+}
+
+/** Where a request came from, for the trail. */
+export function requestSource(event: HttpEvent): RequestSource {
+  return {
+    ip: event.requestContext?.http?.sourceIp ?? 'unknown',
+    userAgent: (event.headers?.['user-agent'] ?? '').slice(0, 300),
+  };
+}
+
+/** The request body as text (API Gateway base64-encodes binary bodies). */
+export function bodyText(event: HttpEvent): string {
+  if (!event.body) return '';
+  return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+}
+
+/** A JSON body, or a 400 that says what is wrong with it. */
+export function jsonBody(event: HttpEvent): unknown {
+  const type = event.headers?.['content-type'] ?? '';
+  if (!type.startsWith('application/json')) {
+    throw new InvalidInputError('send the body as JSON', [
+      { path: '(headers).content-type', message: 'must be application/json' },
+    ]);
+  }
+  try {
+    return JSON.parse(bodyText(event));
+  } catch {
+    throw new InvalidInputError('the body is not valid JSON', [
+      { path: '(body)', message: 'is not valid JSON' },
+    ]);
+  }
+}

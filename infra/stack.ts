@@ -1,0 +1,175 @@
+import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { type CfnStage, HttpApi, type HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { AccountRecovery, CfnUserPoolGroup, Mfa, UserPool, UserPoolClient } from 'aws-cdk-lib/aws-cognito';
+import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { type IRole, Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { TABLE_KEYS } from '../functions/adapters/keys.ts';
+import { type HandlerName, HTTP_ROUTES } from '../functions/handlers.ts';
+import { CloseOutWorkflow } from '../workflows/close-out.ts';
+import { GateReviewWorkflow } from '../workflows/gate-review.ts';
+import { IntakeWorkflow } from '../workflows/intake.ts';
+import { TollgateFunction } from './constructs/tollgate-function.ts';
+
+export interface TollgateStackProps extends StackProps {
+  /** Verified SES identity the e-mails come from. */
+  senderEmail: string;
+  /** Public base URL for e-mailed links; defaults to the HTTP API's own URL. */
+  appUrl?: string;
+}
+
+export const ROLES = ['requester', 'pmo-admin', 'compliance'] as const;
+
+export class TollgateStack extends Stack {
+  readonly table: Table;
+  readonly api: HttpApi;
+
+  constructor(scope: Construct, id: string, props: TollgateStackProps) {
+    super(scope, id, props);
+
+    this.table = new Table(this, 'Table', {
+      partitionKey: { name: TABLE_KEYS.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: TABLE_KEYS.sortKey, type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: true,
+      encryption: TableEncryption.AWS_MANAGED,
+      timeToLiveAttribute: TABLE_KEYS.timeToLive,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    for (const index of TABLE_KEYS.indexes) {
+      this.table.addGlobalSecondaryIndex({
+        indexName: index.name,
+        partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
+        sortKey: { name: index.sortKey, type: AttributeType.STRING },
+      });
+    }
+
+    this.api = new HttpApi(this, 'HttpApi', { description: 'tollgate: approval pages and API' });
+    const appUrl = props.appUrl || this.api.apiEndpoint;
+    const common = { TABLE_NAME: this.table.tableName };
+    const mail = { SENDER_EMAIL: props.senderEmail, APP_URL: appUrl };
+
+    const fn = (id: string, handler: HandlerName, environment: Record<string, string>) =>
+      new TollgateFunction(this, id, { handler, environment: { ...common, ...environment } });
+    const recordProposal = fn('RecordProposal', 'record-proposal', {});
+    const openGate = fn('OpenGate', 'open-gate', mail);
+    const expireGate = fn('ExpireGate', 'expire-gate', {});
+    const parkOnHold = fn('ParkOnHold', 'park-on-hold', {});
+    const closeProject = fn('CloseProject', 'close-project', mail);
+    const approvalPages = fn('ApprovalPages', 'approval-pages', mail);
+
+    const closeOut = new CloseOutWorkflow(this, 'CloseOut', { closeProject });
+    const gateReview = new GateReviewWorkflow(this, 'GateReview', {
+      openGate,
+      expireGate,
+      parkOnHold,
+      closeOut: closeOut.stateMachine,
+    });
+    const intake = new IntakeWorkflow(this, 'Intake', {
+      recordProposal,
+      gateReview: gateReview.stateMachine,
+    });
+    const projectApi = fn('ProjectApi', 'project-api', {
+      INTAKE_STATE_MACHINE_ARN: intake.stateMachine.stateMachineArn,
+    });
+
+    // Least privilege: each function gets exactly the data and actions its use case needs.
+    this.table.grantReadWriteData(recordProposal);
+    this.table.grantReadWriteData(openGate);
+    this.table.grantReadWriteData(expireGate);
+    this.table.grantReadWriteData(parkOnHold);
+    this.table.grantReadWriteData(closeProject);
+    this.table.grantReadWriteData(approvalPages);
+    this.table.grantReadData(projectApi);
+    intake.stateMachine.grantStartExecution(projectApi);
+    // Resuming a waiting gate review: the decision page, and OpenGate when it repairs a lost resume.
+    gateReview.stateMachine.grantTaskResponse(approvalPages);
+    // A separate policy, not the function's default one: the state machine already depends on
+    // OpenGate, so OpenGate's own role policy must not depend on the state machine.
+    new Policy(this, 'OpenGateResumesReview', {
+      roles: [openGate.role as IRole],
+      statements: [
+        new PolicyStatement({
+          actions: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
+          resources: [gateReview.stateMachine.stateMachineArn],
+        }),
+      ],
+    });
+    const sendMail = new PolicyStatement({
+      actions: ['ses:SendEmail'],
+      resources: [this.formatArn({ service: 'ses', resource: 'identity', resourceName: props.senderEmail })],
+      conditions: { StringEquals: { 'ses:FromAddress': props.senderEmail } },
+    });
+    for (const f of [openGate, closeProject, approvalPages]) f.addToRolePolicy(sendMail);
+
+    // Sign-in for requesters, PMO admins and compliance: Cognito groups are the roles.
+    const users = new UserPool(this, 'Users', {
+      selfSignUpEnabled: false,
+      signInAliases: { email: true },
+      accountRecovery: AccountRecovery.EMAIL_ONLY,
+      mfa: Mfa.REQUIRED,
+      mfaSecondFactor: { otp: true, sms: false },
+      passwordPolicy: {
+        minLength: 12,
+        requireDigits: true,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireSymbols: true,
+      },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    for (const role of ROLES)
+      new CfnUserPoolGroup(this, `Group-${role}`, { userPoolId: users.userPoolId, groupName: role });
+    const client = new UserPoolClient(this, 'UsersClient', { userPool: users, authFlows: { userSrp: true } });
+    const authorizer = new HttpJwtAuthorizer('Jwt', users.userPoolProviderUrl, {
+      jwtAudience: [client.userPoolClientId],
+    });
+
+    const handlers: Record<string, TollgateFunction> = {
+      'approval-pages': approvalPages,
+      'project-api': projectApi,
+    };
+    const integrations = new Map<string, HttpLambdaIntegration>();
+    for (const route of HTTP_ROUTES) {
+      const [method, path] = route.routeKey.split(' ') as [string, string];
+      const target = handlers[route.handler];
+      if (!target) throw new Error(`no function for route ${route.routeKey}`);
+      let integration = integrations.get(route.handler);
+      if (!integration) {
+        integration = new HttpLambdaIntegration(`${route.handler}-integration`, target);
+        integrations.set(route.handler, integration);
+      }
+      this.api.addRoutes({
+        path,
+        methods: [method as HttpMethod],
+        integration,
+        ...(route.auth === 'jwt' ? { authorizer } : {}),
+      });
+    }
+    // Guessing links is throttled at the edge; access logs name the route template, never the
+    // path itself, because an approval path carries a link secret.
+    const accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention: RetentionDays.THREE_MONTHS });
+    const stage = this.api.defaultStage?.node.defaultChild as CfnStage;
+    stage.defaultRouteSettings = { throttlingBurstLimit: 50, throttlingRateLimit: 20 };
+    stage.accessLogSettings = {
+      destinationArn: accessLogs.logGroupArn,
+      format: JSON.stringify({
+        requestId: '$context.requestId',
+        time: '$context.requestTime',
+        routeKey: '$context.routeKey',
+        status: '$context.status',
+        ip: '$context.identity.sourceIp',
+        latencyMs: '$context.responseLatency',
+      }),
+    };
+
+    new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint });
+    new CfnOutput(this, 'TableName', { value: this.table.tableName });
+    new CfnOutput(this, 'UserPoolId', { value: users.userPoolId });
+    new CfnOutput(this, 'UserPoolClientId', { value: client.userPoolClientId });
+  }
+}
