@@ -1,0 +1,205 @@
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoRepository } from '../../functions/adapters/dynamodb.ts';
+import { HANDLERS, HTTP_ROUTES } from '../../functions/handlers.ts';
+import { LOCAL_REGION, localMachineArn } from './asl.ts';
+import { createLocalIssuer, type LocalIssuer } from './auth.ts';
+import { localConsole } from './console.ts';
+import { DEMO_DEFINITION } from './demo.ts';
+import { startDynamoDbLocal } from './dynamodb-local.ts';
+import { type HttpHandler, startHttpGateway } from './http-gateway.ts';
+import { loadLocalMachines } from './machines.ts';
+import { freePort } from './ports.ts';
+import { readSesStore, type SentEmail, startSesLocal } from './ses-local.ts';
+import { LocalStepFunctions } from './stepfunctions.ts';
+import { ensureTable } from './table.ts';
+
+const ROOT = new URL('../../', import.meta.url);
+export const LOCAL_TABLE = 'tollgate';
+export const LOCAL_SENDER = 'tollgate@example.com';
+
+export interface LocalRuntimeOptions {
+  /** Where everything is kept: DynamoDB files, executions, signing key, outbox. */
+  dataDir: string;
+  /** Address every server binds to; loopback unless asked otherwise. */
+  host?: string;
+  /** The app's port (0 = any free port). */
+  port?: number;
+  /** The SES inbox's port (0 = any free port). */
+  inboxPort?: number;
+  /** Handler log level (Powertools): INFO for `npm start`, ERROR in tests. */
+  logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+  /** Runtime messages (not handler logs). */
+  log?: (message: string) => void;
+  /** Where synthesized state machines are cached (defaults under dataDir). */
+  cacheDir?: string;
+}
+
+export interface LocalRuntime {
+  appUrl: string;
+  inboxUrl: string;
+  stepFunctionsUrl: string;
+  dynamoDbEndpoint: string;
+  issuer: LocalIssuer;
+  /** Mail sent in this and earlier runs (the SES inbox forgets on restart; this does not). */
+  outbox(): Promise<SentEmail[]>;
+  /** How many executions were waiting and resumed at start. */
+  resumed: number;
+  stop(): Promise<void>;
+}
+
+type Module = { handler: (event: unknown, context: unknown) => Promise<unknown> };
+
+/**
+ * Starts tollgate on one machine: DynamoDB Local, the SES inbox, the Step Functions
+ * endpoint running the ASL the CDK app synthesizes, and the HTTP server with the API's
+ * routes — the same handler modules as on AWS, invoked in-process.
+ */
+export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
+  const dataDir = resolve(options.dataDir);
+  const host = options.host ?? '127.0.0.1';
+  const log = options.log ?? (() => {});
+  mkdirSync(dataDir, { recursive: true });
+
+  const [dynamo, machines, inbox, appPort] = await Promise.all([
+    startDynamoDbLocal({ dataDir }),
+    loadLocalMachines(options.cacheDir ?? join(dataDir, 'cache')),
+    startSesLocal({ host, port: options.inboxPort ?? 0 }),
+    options.port ? Promise.resolve(options.port) : freePort(host),
+  ]);
+  const stops: (() => Promise<void>)[] = [() => dynamo.stop(), () => inbox.stop()];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+  };
+  try {
+    const urlHost = host.includes(':') ? `[${host}]` : host;
+    const appUrl = `http://${urlHost}:${appPort}`;
+    const sfnPort = await freePort('127.0.0.1');
+    Object.assign(process.env, {
+      AWS_REGION: LOCAL_REGION,
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ENDPOINT_URL_SES: inbox.url,
+      AWS_ENDPOINT_URL_SFN: `http://127.0.0.1:${sfnPort}`,
+      TABLE_NAME: LOCAL_TABLE,
+      SENDER_EMAIL: LOCAL_SENDER,
+      APP_URL: appUrl,
+      INTAKE_STATE_MACHINE_ARN: localMachineArn('intake'),
+      POWERTOOLS_LOG_LEVEL: options.logLevel ?? 'INFO',
+      POWERTOOLS_DEV: 'true',
+    });
+
+    const dynamoClient = new DynamoDBClient({ endpoint: dynamo.endpoint });
+    if ((await ensureTable(dynamoClient, LOCAL_TABLE)) === 'created') log('created table');
+    const repository = new DynamoRepository(dynamoClient, LOCAL_TABLE);
+    if (!(await repository.getCurrentDefinition(DEMO_DEFINITION.id))) {
+      await repository.publishDefinition(DEMO_DEFINITION, { at: new Date().toISOString(), actor: 'seed' });
+      log(`seeded process "${DEMO_DEFINITION.name}" (${DEMO_DEFINITION.gates.length} gates)`);
+    }
+
+    // Handlers are imported after the environment is set: they read it once, like a cold start.
+    const modules = new Map<string, Module>();
+    for (const [name, spec] of Object.entries(HANDLERS)) {
+      modules.set(name, (await import(new URL(spec.entry, ROOT).href)) as Module);
+    }
+    const invoke = async (functionName: string, payload: unknown) => {
+      const module = modules.get(functionName);
+      if (!module) throw new Error(`no handler named ${functionName}`);
+      // Through JSON, as Lambda would: nothing is shared by reference with the caller.
+      const event = JSON.parse(JSON.stringify(payload ?? null));
+      return module.handler(event, lambdaContext(functionName));
+    };
+
+    const stepFunctions = await LocalStepFunctions.create({
+      dataDir,
+      machines: machines.map((m) => ({ name: m.name, arn: m.arn, definition: m.definition })),
+      invoke,
+      log: (message, fields) =>
+        log(`step functions: ${message}${fields ? ` ${JSON.stringify(fields)}` : ''}`),
+    });
+    const sfn = await stepFunctions.listen({ host: '127.0.0.1', port: sfnPort });
+    stops.push(() => stepFunctions.close());
+
+    const issuer = await createLocalIssuer({ dataDir, issuer: `${appUrl}/local` });
+    const outbox = new Outbox(join(dataDir, 'outbox.json'), inbox.url);
+    stops.push(() => outbox.sync());
+    const gateway = await startHttpGateway({
+      host,
+      port: appPort,
+      routes: HTTP_ROUTES.map((route) => ({
+        routeKey: route.routeKey,
+        functionName: route.handler,
+        handler: modules.get(route.handler)?.handler as HttpHandler,
+        ...(route.auth === 'jwt' ? { authorizer: 'jwt' as const } : {}),
+      })),
+      verifyJwt: (token) => issuer.verify(token),
+      extra: localConsole({ appUrl, inboxUrl: inbox.url, issuer, outbox: () => outbox.all() }),
+      log: (message, fields) => log(`http: ${message}${fields ? ` ${JSON.stringify(fields)}` : ''}`),
+    });
+    stops.push(() => gateway.close());
+
+    const resumed = await stepFunctions.resume();
+    if (resumed > 0) log(`resumed ${resumed} waiting execution(s)`);
+    return {
+      appUrl,
+      inboxUrl: inbox.url,
+      stepFunctionsUrl: sfn.url,
+      dynamoDbEndpoint: dynamo.endpoint,
+      issuer,
+      outbox: () => outbox.all(),
+      resumed,
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+function lambdaContext(functionName: string) {
+  const deadline = Date.now() + 60_000;
+  return {
+    functionName,
+    awsRequestId: crypto.randomUUID(),
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    callbackWaitsForEmptyEventLoop: false,
+  };
+}
+
+/**
+ * The SES inbox keeps mail in memory only; this keeps every mail in the data dir so a
+ * link sent before a restart can still be found (and still works).
+ */
+class Outbox {
+  private known: SentEmail[] | undefined;
+
+  constructor(
+    private readonly file: string,
+    private readonly inboxUrl: string,
+  ) {}
+
+  async all(): Promise<SentEmail[]> {
+    await this.sync();
+    return this.known ?? [];
+  }
+
+  async sync(): Promise<void> {
+    this.known ??= this.load();
+    const ids = new Set(this.known.map((m) => m.messageId));
+    const fresh = (await readSesStore(this.inboxUrl).catch(() => [])).filter((m) => !ids.has(m.messageId));
+    if (fresh.length === 0) return;
+    this.known.push(...fresh);
+    writeFileSync(`${this.file}.tmp`, JSON.stringify(this.known));
+    renameSync(`${this.file}.tmp`, this.file);
+  }
+
+  private load(): SentEmail[] {
+    try {
+      return JSON.parse(readFileSync(this.file, 'utf8')) as SentEmail[];
+    } catch {
+      return [];
+    }
+  }
+}
