@@ -77,8 +77,7 @@ export class GateReviewWorkflow extends Construct {
     const nextGate = new Pass(this, 'NextGate', {
       parameters: {
         'projectId.$': '$.projectId',
-        'gate.gateId.$': '$.result.next.gateId',
-        'gate.sequence.$': '$.result.next.sequence',
+        gate: { 'gateId.$': '$.result.next.gateId', 'sequence.$': '$.result.next.sequence' },
       },
     });
     nextGate.next(openGate);

@@ -13,7 +13,7 @@ export class SesMailer implements Mailer {
     await this.client.send(
       new SendEmailCommand({
         Source: this.sender,
-        Destination: { ToAddresses: mail.to },
+        Destination: { ToAddresses: [mail.to] },
         Message: {
           Subject: { Data: mail.subject, Charset: 'UTF-8' },
           Body: { Text: { Data: mail.text, Charset: 'UTF-8' }, Html: { Data: mail.html, Charset: 'UTF-8' } },

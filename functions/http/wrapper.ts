@@ -9,7 +9,7 @@ import type {
 import { InvalidInputError, TollgateError } from '../domain/errors.ts';
 import { log } from '../logger.ts';
 import type { RequestSource } from '../usecases/model.ts';
-import { html, page } from '../views/html.ts';
+import { APPROVAL_PAGE_CSP, html, page } from '../views/html.ts';
 
 export type HttpEvent = APIGatewayProxyEventV2 & {
   requestContext: APIGatewayProxyEventV2['requestContext'] & {
@@ -68,7 +68,12 @@ function responses(presentation: Presentation): MiddlewareObj<HttpEvent, HttpRes
       const problems = error instanceof InvalidInputError ? error.problems : undefined;
       request.response = {
         statusCode,
-        headers: { ...COMMON_HEADERS, ...(presentation === 'html' ? HTML_HEADERS : JSON_HEADERS) },
+        headers: {
+          ...COMMON_HEADERS,
+          ...(presentation === 'html'
+            ? { ...HTML_HEADERS, 'content-security-policy': APPROVAL_PAGE_CSP }
+            : JSON_HEADERS),
+        },
         body:
           presentation === 'html'
             ? errorPage(statusCode, message)

@@ -33,13 +33,8 @@ export async function closeProject(
       return { projectId: project.projectId, status: 'closed' as const };
     throw error;
   }
-  await ports.mailer.send(
-    closeOutEmail({
-      to: [project.requester.email, project.sponsorEmail],
-      title: project.title,
-      reason: input.reason,
-      at,
-    }),
-  );
+  for (const to of new Set([project.requester.email, project.sponsorEmail])) {
+    await ports.mailer.send(closeOutEmail({ to, title: project.title, reason: input.reason, at }));
+  }
   return { projectId: project.projectId, status: 'closed' as const };
 }

@@ -81,8 +81,9 @@ export interface Repository {
   getTrailHead(projectId: string): Promise<ChainHead | undefined>;
 }
 
+/** One mail to one person: nobody sees who else was told, and each mail can carry its own link. */
 export interface Mail {
-  to: string[];
+  to: string;
   subject: string;
   text: string;
   html: string;

@@ -43,11 +43,11 @@ export function decisionRequestEmail(args: { to: string; pkg: GatePackage; link:
 <p><a href="${esc(link)}" style="display:inline-block;background:#1a56db;color:#fff;padding:12px 20px;border-radius:6px;text-decoration:none">Open the decision page</a></p>
 <p style="color:#5a6372;font-size:13px">This link is for you alone, works once and expires. Opening it does not decide anything.</p>
 </body></html>`;
-  return { to: [args.to], subject: `Decision needed: ${pkg.project.title} — ${gateLabel}`, text, html };
+  return { to: args.to, subject: `Decision needed: ${pkg.project.title} — ${gateLabel}`, text, html };
 }
 
 /** Sent to requester and sponsor when a project is closed out. */
-export function closeOutEmail(args: { to: string[]; title: string; reason: string; at: string }): Mail {
+export function closeOutEmail(args: { to: string; title: string; reason: string; at: string }): Mail {
   const why = args.reason === 'completed' ? 'passed its last gate' : `was closed (${args.reason})`;
   const text = `"${args.title}" ${why} on ${utc(args.at)}. Its approval trail is kept for compliance.`;
   return {

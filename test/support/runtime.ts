@@ -1,0 +1,112 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoRepository } from '../../functions/adapters/dynamodb.ts';
+import type { LocalPerson } from '../../infra/local/auth.ts';
+import { DEMO_PEOPLE } from '../../infra/local/demo.ts';
+import { LOCAL_TABLE, type LocalRuntime, startLocalRuntime } from '../../infra/local/runtime.ts';
+import { readSesStore, type SentEmail } from '../../infra/local/ses-local.ts';
+import { MACHINE_CACHE } from './global-setup.ts';
+
+export interface TestRuntime {
+  runtime: LocalRuntime;
+  dataDir: string;
+  repository: DynamoRepository;
+  dynamo: DynamoDBClient;
+  /** Calls the API as a person (or anonymously). */
+  api(
+    method: string,
+    path: string,
+    options?: { as?: LocalPerson; body?: unknown; headers?: Record<string, string> },
+  ): Promise<Response>;
+  /** Waits until `count` mails to `to` (whose subject contains `about`) have arrived; returns them, oldest first. */
+  mailTo(to: string, count: number, about?: string): Promise<SentEmail[]>;
+  stop(options?: { keepData?: boolean }): Promise<void>;
+}
+
+/** Starts the whole local runtime on free loopback ports in a temporary directory. */
+export async function startTestRuntime(
+  dataDir = mkdtempSync(join(tmpdir(), 'tollgate-e2e-')),
+): Promise<TestRuntime> {
+  const runtime = await startLocalRuntime({
+    dataDir,
+    host: '127.0.0.1',
+    port: 0,
+    inboxPort: 0,
+    logLevel: 'SILENT',
+    cacheDir: MACHINE_CACHE,
+  });
+  const dynamo = new DynamoDBClient({
+    endpoint: runtime.dynamoDbEndpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  return {
+    runtime,
+    dataDir,
+    dynamo,
+    repository: new DynamoRepository(dynamo, LOCAL_TABLE),
+    async api(method, path, options = {}) {
+      const headers: Record<string, string> = { ...options.headers };
+      if (options.as) headers.authorization = `Bearer ${await runtime.issuer.sign(options.as)}`;
+      if (options.body !== undefined) headers['content-type'] ??= 'application/json';
+      return fetch(`${runtime.appUrl}${path}`, {
+        method,
+        headers,
+        redirect: 'manual',
+        ...(options.body === undefined
+          ? {}
+          : { body: typeof options.body === 'string' ? options.body : JSON.stringify(options.body) }),
+      });
+    },
+    async mailTo(to, count, about = '') {
+      const deadline = Date.now() + 15_000;
+      for (;;) {
+        const mails = (await readSesStore(runtime.inboxUrl)).filter(
+          (m) => m.destination.to.includes(to) && m.subject.includes(about),
+        );
+        if (mails.length >= count) return mails;
+        if (Date.now() > deadline)
+          throw new Error(`expected ${count} mail(s) to ${to} about "${about}", got ${mails.length}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    async stop(options = {}) {
+      dynamo.destroy();
+      await runtime.stop();
+      if (!options.keepData) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The decision link in a mail, as an e-mail client would find it (the button's href). */
+export function decisionLink(mail: SentEmail): string {
+  const href = mail.body.html?.match(/href="([^"]+\/a\/[^"]+)"/)?.[1];
+  if (!href) throw new Error(`no decision link in "${mail.subject}"`);
+  return href.replace(/&amp;/g, '&');
+}
+
+/** The version hash the decision page asks the approver to sign. */
+export function shownPackageHash(page: string): string {
+  const hash = page.match(/name="packageHash" value="([0-9a-f]{64})"/)?.[1];
+  if (!hash) throw new Error('the page shows no package hash');
+  return hash;
+}
+
+export function form(fields: Record<string, string>): { body: string; headers: Record<string, string> } {
+  return {
+    body: new URLSearchParams(fields).toString(),
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  };
+}
+
+export const people = DEMO_PEOPLE;
+
+export const proposal = (overrides: Record<string, unknown> = {}) => ({
+  title: 'Customer portal refresh',
+  summary: 'Replace the legacy portal with a self-service one.',
+  sponsorEmail: DEMO_PEOPLE.sponsor.email,
+  estimatedCost: 250000,
+  ...overrides,
+});
