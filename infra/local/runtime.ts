@@ -49,6 +49,8 @@ export interface LocalRuntime {
   stop(): Promise<void>;
 }
 
+let containers = 0;
+
 type Module = { handler: (event: unknown, context: unknown) => Promise<unknown> };
 
 /**
@@ -100,9 +102,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     }
 
     // Handlers are imported after the environment is set: they read it once, like a cold start.
+    // Each runtime gets its own module instances (a fresh "container"), so a second runtime in
+    // one process (a restart test) never reuses clients pointing at the first one's ports.
+    const container = ++containers;
     const modules = new Map<string, Module>();
     for (const [name, spec] of Object.entries(HANDLERS)) {
-      modules.set(name, (await import(new URL(spec.entry, ROOT).href)) as Module);
+      modules.set(name, (await import(`${new URL(spec.entry, ROOT).href}?container=${container}`)) as Module);
     }
     const invoke = async (functionName: string, payload: unknown) => {
       const module = modules.get(functionName);
