@@ -82,6 +82,15 @@ export function parseProcessDefinition(input: unknown): Parsed<ProcessDefinition
         });
       ids.add(c.id);
     });
+    const approverKeys = g.approvers.map((a) => ('role' in a ? `role:${a.role}` : a.email));
+    approverKeys.forEach((key, j) => {
+      if (approverKeys.indexOf(key) !== j) {
+        problems.push({
+          path: `gates.${i}.approvers.${j}`,
+          message: `${key.replace('role:', 'the ')} is listed twice`,
+        });
+      }
+    });
     if (g.rule.kind === 'quorum' && g.rule.count > g.approvers.length) {
       problems.push({
         path: `gates.${i}.rule.count`,

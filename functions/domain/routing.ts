@@ -20,6 +20,9 @@ export function routeAfter(
   recycleTo?: string,
 ): Route {
   const next = current.sequence + 1;
+  if (gateIndex(definition, current.gateId) < 0) {
+    throw new Error(`gate ${current.gateId} is not in ${definition.id} v${definition.version}`);
+  }
   switch (outcome) {
     case 'go':
     case 'conditional-go': {

@@ -94,13 +94,26 @@ export function verifyChain(entries: readonly TrailEntry[], expectedHead?: Chain
     }
     prev = { seq: entry.seq, hash };
   }
-  if (expectedHead && (expectedHead.seq !== prev.seq || expectedHead.hash !== prev.hash)) {
-    return {
+  if (expectedHead) {
+    const broken = (brokenAt: number, reason: string): Verification => ({
       ok: false,
       count: entries.length,
-      brokenAt: prev.seq + 1,
-      reason: `chain ends at ${prev.seq} but its head says ${expectedHead.seq}`,
-    };
+      brokenAt,
+      reason,
+    });
+    if (expectedHead.seq > prev.seq) {
+      return broken(
+        prev.seq + 1,
+        `entry ${prev.seq + 1} is missing (the head says the chain ends at ${expectedHead.seq})`,
+      );
+    }
+    if (expectedHead.seq < prev.seq) {
+      return broken(
+        expectedHead.seq + 1,
+        `entries after ${expectedHead.seq} were added behind the head's back`,
+      );
+    }
+    if (expectedHead.hash !== prev.hash) return broken(prev.seq, 'does not match the hash the head recorded');
   }
   return { ok: true, count: entries.length, head: entries.length > 0 ? prev : undefined };
 }

@@ -181,9 +181,13 @@ let javaChecked: Promise<void> | undefined;
 
 function assertJava17(): Promise<void> {
   javaChecked ??= new Promise<void>((resolve, reject) => {
-    execFile('java', ['-version'], { timeout: 10_000 }, (error, stdout, stderr) => {
+    execFile('java', ['-version'], { timeout: 30_000 }, (error, stdout, stderr) => {
       if (error && (error as NodeJS.ErrnoException).code === 'ENOENT') {
         reject(new Error(`${INSTALL_HINT} (java was not found).`));
+        return;
+      }
+      if (error?.killed) {
+        reject(new Error('`java -version` did not answer within 30 s (is the machine overloaded?)'));
         return;
       }
       // `java -version` prints to stderr, e.g. `openjdk version "17.0.15"` or `java version "1.8.0_292"`.

@@ -1,0 +1,54 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { isApproval, mostSevere, OUTCOMES, type Outcome, severity } from '../../functions/domain/outcomes.ts';
+
+describe('outcomes', () => {
+  it('orders the five decisions from Go to Kill', () => {
+    // Prepare
+    const expected = ['go', 'conditional-go', 'hold', 'recycle', 'kill'];
+
+    // Act
+    const bySeverity = [...OUTCOMES].sort((a, b) => severity(a) - severity(b));
+
+    // Assess
+    expect(bySeverity).toEqual(expected);
+  });
+
+  it('counts only Go and Conditional Go as approvals', () => {
+    // Prepare
+    const outcomes = OUTCOMES;
+
+    // Act
+    const approvals = outcomes.filter(isApproval);
+
+    // Assess
+    expect(approvals).toEqual(['go', 'conditional-go']);
+  });
+
+  it('picks Kill over Recycle over Hold, and nothing from nothing', () => {
+    // Prepare
+    const cases: Outcome[][] = [['hold', 'kill', 'recycle'], ['hold', 'recycle', 'hold'], ['hold'], []];
+
+    // Act
+    const worst = cases.map(mostSevere);
+
+    // Assess
+    expect(worst).toEqual(['kill', 'recycle', 'hold', undefined]);
+  });
+
+  it('property: the most severe is one of the outcomes and at least as severe as each', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...OUTCOMES), { minLength: 1, maxLength: 10 }), (outcomes) => {
+        // Prepare — outcomes
+
+        // Act
+        const worst = mostSevere(outcomes) as Outcome;
+
+        // Assess
+        expect(outcomes).toContain(worst);
+        for (const o of outcomes) expect(severity(worst)).toBeGreaterThanOrEqual(severity(o));
+      }),
+      { numRuns: 100 },
+    );
+  });
+});
