@@ -1,6 +1,7 @@
+import * as z from 'zod/mini';
 import { gateIndex, type ProcessDefinition } from './definition.ts';
 import { OUTCOMES, type Outcome } from './outcomes.ts';
-import { type Parsed, type Problem, parseWith, z } from './validation.ts';
+import { type Parsed, type Problem, parseWith } from './validation.ts';
 
 const condition = z.strictObject({
   text: z.string().check(z.trim(), z.minLength(1), z.maxLength(500)),

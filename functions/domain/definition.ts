@@ -1,5 +1,6 @@
+import * as z from 'zod/mini';
 import { OUTCOMES } from './outcomes.ts';
-import { type Parsed, type Problem, parseWith, z } from './validation.ts';
+import { type Parsed, type Problem, parseWith } from './validation.ts';
 
 const slug = z
   .string()

@@ -1,4 +1,5 @@
-import { type Parsed, parseWith, z } from './validation.ts';
+import * as z from 'zod/mini';
+import { type Parsed, parseWith } from './validation.ts';
 
 /** A proposal as a requester submits it at intake. */
 export const proposalSchema = z.strictObject({

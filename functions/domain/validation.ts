@@ -23,5 +23,3 @@ export function parseWith<T>(schema: z.ZodMiniType<T>, input: unknown): Parsed<T
     })),
   };
 }
-
-export { z };

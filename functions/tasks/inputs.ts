@@ -1,5 +1,6 @@
+import * as z from 'zod/mini';
 import { proposalSchema } from '../domain/proposal.ts';
-import { parseWith, z } from '../domain/validation.ts';
+import { parseWith } from '../domain/validation.ts';
 
 /** Task inputs come from our own state machines, and are still parsed at the edge. */
 const gateRef = z.strictObject({ gateId: z.string(), sequence: z.int().check(z.gte(1)) });

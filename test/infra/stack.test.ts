@@ -24,7 +24,9 @@ const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.T
 const functionIdOf = (handler: string) =>
   ofType('AWS::Lambda::Function').find(([, r]) => r.Metadata?.['tollgate:handler'] === handler)?.[0];
 const statementsOf = (functionId: string): Statement[] => {
-  const role = (resources[functionId]?.Properties.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
+  const fn = resources[functionId];
+  if (!fn) throw new Error(`no function ${functionId}`);
+  const role = (fn.Properties.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
   return ofType('AWS::IAM::Policy')
     .filter(([, p]) => JSON.stringify(p.Properties.Roles).includes(role))
     .flatMap(([, p]) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
@@ -172,7 +174,7 @@ describe('the state machines', () => {
       Resource: expect.stringContaining('lambda:invoke.waitForTaskToken'),
       Next: 'FollowDecision',
     });
-    expect((review.States.OpenGate?.Catch as { Next: string }[]).map((c) => c.Next)).toEqual([
+    expect(((review.States.OpenGate?.Catch ?? []) as { Next: string }[]).map((c) => c.Next)).toEqual([
       'ExpireGate',
       'GateReviewFailed',
     ]);
@@ -200,6 +202,8 @@ describe('the state machines', () => {
     expect(intake.StartAt).toBe('RecordProposal');
     expect(intake.States.RecordProposal?.Next).toBe('StartGateReview');
     expect(intake.States.StartGateReview?.Resource).toContain('states:startExecution');
-    expect((intake.States.RecordProposal?.Catch as { Next: string }[])[0]?.Next).toBe('ProposalRejected');
+    expect(((intake.States.RecordProposal?.Catch ?? []) as { Next: string }[])[0]?.Next).toBe(
+      'ProposalRejected',
+    );
   });
 });

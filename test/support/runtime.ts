@@ -5,7 +5,12 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoRepository } from '../../functions/adapters/dynamodb.ts';
 import type { LocalPerson } from '../../infra/local/auth.ts';
 import { DEMO_PEOPLE } from '../../infra/local/demo.ts';
-import { LOCAL_TABLE, type LocalRuntime, startLocalRuntime } from '../../infra/local/runtime.ts';
+import {
+  LOCAL_TABLE,
+  type LocalRuntime,
+  type LocalRuntimeOptions,
+  startLocalRuntime,
+} from '../../infra/local/runtime.ts';
 import { readSesStore, type SentEmail } from '../../infra/local/ses-local.ts';
 import { MACHINE_CACHE } from './global-setup.ts';
 
@@ -28,14 +33,16 @@ export interface TestRuntime {
 /** Starts the whole local runtime on free loopback ports in a temporary directory. */
 export async function startTestRuntime(
   dataDir = mkdtempSync(join(tmpdir(), 'tollgate-e2e-')),
+  options: Pick<LocalRuntimeOptions, 'logLevel' | 'log'> = {},
 ): Promise<TestRuntime> {
   const runtime = await startLocalRuntime({
     dataDir,
     host: '127.0.0.1',
     port: 0,
     inboxPort: 0,
-    logLevel: 'SILENT',
+    logLevel: options.logLevel ?? 'SILENT',
     cacheDir: MACHINE_CACHE,
+    ...(options.log ? { log: options.log } : {}),
   });
   const dynamo = new DynamoDBClient({
     endpoint: runtime.dynamoDbEndpoint,
