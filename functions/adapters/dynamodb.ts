@@ -22,7 +22,7 @@ type Guarded = { op: TransactWriteItem; guard?: WriteGuard | 'trail-head' };
 const toAttr = (item: Item) =>
   marshall(item, { removeUndefinedValues: true, convertClassInstanceToMap: true });
 const epochSeconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
-/** Trail head moved under us: another write on the same project won; read it again and retry. */
+/** Trail head moved (or a transaction conflicted): another write on the project won; re-read and retry. */
 const TRAIL_RETRIES = 8;
 
 export class DynamoRepository implements Repository {
@@ -58,6 +58,7 @@ export class DynamoRepository implements Repository {
           },
           'attribute_not_exists(pk)',
         ),
+        guard: 'new-version',
       },
       {
         op: this.put({
@@ -331,9 +332,11 @@ export class DynamoRepository implements Repository {
         await this.transact([...ops, ...trailOps]);
         return entry;
       } catch (error) {
-        const trailLost = error instanceof TrailMovedError;
-        if (!trailLost || attempt >= TRAIL_RETRIES)
-          throw trailLost ? new Error('trail head kept moving') : error;
+        const raceLost = error instanceof RaceLostError;
+        if (!raceLost || attempt >= TRAIL_RETRIES)
+          throw raceLost ? new Error('trail head kept moving') : error;
+        // Jittered backoff so racing writers stop colliding.
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
       }
     }
   }
@@ -345,11 +348,14 @@ export class DynamoRepository implements Repository {
       if (!(error instanceof TransactionCanceledException)) throw error;
       const reasons = error.CancellationReasons ?? [];
       const failed = reasons.flatMap((r, i) => (r.Code === 'ConditionalCheckFailed' ? [i] : []));
-      if (failed.length === 0) throw error; // e.g. TransactionConflict: not a rule, a race to retry higher up
+      // Another transaction on the same items was in flight: a race, not a rule. Retry like a moved head.
+      if (failed.length === 0 && reasons.some((r) => r.Code === 'TransactionConflict'))
+        throw new RaceLostError();
+      if (failed.length === 0) throw error;
       const guards = failed.map((i) => ops[i]?.guard);
       const rules = guards.filter((g): g is WriteGuard => g !== undefined && g !== 'trail-head');
       if (rules.length > 0) throw new WriteRejectedError(rules);
-      if (guards.includes('trail-head')) throw new TrailMovedError();
+      if (guards.includes('trail-head')) throw new RaceLostError();
       throw error;
     }
   }
@@ -435,7 +441,7 @@ export class DynamoRepository implements Repository {
   }
 }
 
-class TrailMovedError extends Error {}
+class RaceLostError extends Error {}
 
 function requestItem(r: ApprovalRequest): Item {
   return {

@@ -16,7 +16,8 @@ export type WriteGuard =
   | 'gate-unchanged'
   | 'new-project'
   | 'new-gate'
-  | 'gate-open';
+  | 'gate-open'
+  | 'new-version';
 
 export class WriteRejectedError extends Error {
   override readonly name = 'WriteRejectedError';
@@ -28,7 +29,7 @@ export class WriteRejectedError extends Error {
 export interface Repository {
   getCurrentDefinition(id: string): Promise<ProcessDefinition | undefined>;
   getDefinition(id: string, version: number): Promise<ProcessDefinition | undefined>;
-  /** Publishes a version and makes it current; published versions never change. */
+  /** Publishes a version and makes it current; published versions never change (`new-version`). */
   publishDefinition(definition: ProcessDefinition, trail: { at: string; actor: string }): Promise<void>;
 
   getProject(projectId: string): Promise<Project | undefined>;
