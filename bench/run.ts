@@ -30,14 +30,13 @@ const ITEM_KEY = { pk: 'BENCH', sk: 'ITEM' };
 
 /**
  * What a cold Lambda container sees: the function environment TollgateFunction sets
- * (infra/constructs/tollgate-function.ts: NODE_OPTIONS, POWERTOOLS_SERVICE_NAME) plus AWS_REGION, which
+ * (infra/constructs/tollgate-function.ts: NODE_OPTIONS) plus AWS_REGION, which
  * Lambda always sets. Nothing else: handlers must import with no table name, endpoint or credentials.
  * `BENCH_SOURCE_MAPS=0 npm run bench` drops --enable-source-maps to see what the source map costs.
  */
 const FUNCTION_ENV: Record<string, string> = {
   PATH: process.env.PATH ?? '',
   ...(process.env.BENCH_SOURCE_MAPS === '0' ? {} : { NODE_OPTIONS: '--enable-source-maps' }),
-  POWERTOOLS_SERVICE_NAME: 'tollgate',
   AWS_REGION: 'us-east-1',
 };
 

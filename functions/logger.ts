@@ -1,14 +1,35 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import type { Log } from './usecases/ports.ts';
 
 /**
- * One structured logger per container. Callers pass ids and names only: never an approval
- * link, its secret, a task token or a request body.
+ * Structured logs as JSON lines on stdout, which CloudWatch Logs Insights reads field by field.
+ * Not Powertools Logger: it added ~20 KiB to every bundle and put the approval pages over their
+ * size budget (docs/decisions/0005). Callers pass ids and names only: never an approval link,
+ * its secret, a task token or a request body.
  */
-export const logger = new Logger({ serviceName: 'tollgate' });
+const LEVELS = { DEBUG: 10, INFO: 20, WARN: 30, ERROR: 40, SILENT: 100 } as const;
+type Level = keyof typeof LEVELS;
 
-export const log: Log = {
-  info: (message, fields) => logger.info(message, fields ?? {}),
-  warn: (message, fields) => logger.warn(message, fields ?? {}),
-  error: (message, fields) => logger.error(message, fields ?? {}),
+/** Read per call, so the level follows `LOG_LEVEL` (or Lambda's own `AWS_LAMBDA_LOG_LEVEL`). */
+function threshold(): number {
+  const wanted = (process.env.LOG_LEVEL ?? process.env.AWS_LAMBDA_LOG_LEVEL ?? 'INFO').toUpperCase();
+  return LEVELS[wanted as Level] ?? LEVELS.INFO;
+}
+
+function emit(level: Exclude<Level, 'SILENT'>, message: string, fields?: Record<string, unknown>): void {
+  if (LEVELS[level] < threshold()) return;
+  const line = JSON.stringify({
+    level,
+    message,
+    service: 'tollgate',
+    timestamp: new Date().toISOString(),
+    ...fields,
+  });
+  process.stdout.write(`${line}\n`);
+}
+
+export const log: Log & { debug(message: string, fields?: Record<string, unknown>): void } = {
+  debug: (message, fields) => emit('DEBUG', message, fields),
+  info: (message, fields) => emit('INFO', message, fields),
+  warn: (message, fields) => emit('WARN', message, fields),
+  error: (message, fields) => emit('ERROR', message, fields),
 };

@@ -39,7 +39,7 @@ export const PAGE_STYLE = `body{font:16px/1.5 system-ui,sans-serif;margin:0;back
 main{max-width:40rem;margin:0 auto;padding:1rem}
 .card{background:#fff;border:1px solid #dde1e7;border-radius:8px;padding:1rem 1.25rem;margin:1rem 0}
 h1{font-size:1.4rem;margin:.5rem 0}h2{font-size:1.1rem;margin:.25rem 0}
-dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem;margin:0}dt{color:#5a6372}
+dl{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:.25rem 1rem;margin:0}dt{color:#5a6372}dd{margin:0;overflow-wrap:anywhere}
 label{display:block;margin:.5rem 0 .25rem;font-weight:600}
 textarea,input,select{width:100%;box-sizing:border-box;font:inherit;padding:.5rem;border:1px solid #b8c0cc;border-radius:6px}
 fieldset{border:1px solid #dde1e7;border-radius:6px;margin:.5rem 0}

@@ -42,7 +42,6 @@ export class TollgateFunction extends NodejsFunction {
       logGroup,
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
-        POWERTOOLS_SERVICE_NAME: 'tollgate',
         ...props.environment,
       },
       depsLockFilePath: `${ROOT}package-lock.json`,

@@ -13,6 +13,14 @@ interface ConsoleOptions {
 
 const PEOPLE: LocalPerson[] = Object.values(DEMO_PEOPLE);
 
+interface ProjectView {
+  title?: string;
+  status?: string;
+  closeReason?: string;
+  sponsorEmail?: string;
+  currentGate?: { name: string; status: string; outcome?: string; dueAt: string } | null;
+}
+
 /**
  * Local-only pages under `/` and `/local/`: who the demo people are, a proposal form
  * that signs in as the requester and calls the real API, a project's status, every mail
@@ -82,14 +90,18 @@ export function localConsole(options: ConsoleOptions) {
       const response = await fetch(`${options.appUrl}/projects/${project[1]}`, {
         headers: { authorization: `Bearer ${token}` },
       });
-      const status = (await response.json()) as Record<string, unknown>;
+      const status = (await response.json()) as ProjectView;
+      const gate = status.currentGate;
       return send(
         200,
         page(
           'Project',
-          html`<div class="card"><h1>Project status</h1><p class="muted">As Riley Requester sees it through <code>GET /projects/${project[1]}</code>.</p>
-<pre>${JSON.stringify(status, null, 2)}</pre>
-<p><a href="/local/projects/${project[1]}">Refresh</a> · <a href="${options.inboxUrl}">Open the inbox</a> · <a href="/local/outbox">All mail sent</a> · <a href="/">Home</a></p></div>`,
+          html`<div class="card"><h1>${status.title ?? 'Project'}</h1>
+<dl><dt>Status</dt><dd>${status.status ?? response.status}${status.closeReason ? ` (${status.closeReason})` : ''}</dd>
+${gate ? html`<dt>Current gate</dt><dd>${gate.name} — ${gate.status}${gate.outcome ? `: ${gate.outcome}` : ''}</dd><dt>Decide by</dt><dd>${gate.dueAt}</dd>` : ''}
+<dt>Sponsor</dt><dd>${status.sponsorEmail ?? ''}</dd></dl>
+<p><a href="/local/projects/${project[1]}">Refresh</a> · <a href="${options.inboxUrl}">Open the inbox</a> · <a href="/local/outbox">All mail sent</a> · <a href="/">Home</a></p></div>
+<div class="card"><p class="muted">As Riley Requester gets it from <code>GET /projects/${project[1]}</code>:</p><pre>${JSON.stringify(status, null, 2)}</pre></div>`,
         ),
       );
     }

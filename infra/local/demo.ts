@@ -17,7 +17,7 @@ export const DEMO_DEFINITION: ProcessDefinition = {
   gates: [
     {
       id: 'scoping',
-      name: 'Gate 1 — Idea screen',
+      name: 'Idea screen',
       ask: 'Is this idea worth scoping? Approve a small budget for a preliminary investigation.',
       deliverables: ['One-page proposal', 'Strategic fit statement'],
       criteria: {
@@ -35,7 +35,7 @@ export const DEMO_DEFINITION: ProcessDefinition = {
     },
     {
       id: 'business-case',
-      name: 'Gate 2 — Go to development',
+      name: 'Go to development',
       ask: 'Does the business case justify funding development?',
       deliverables: ['Business case', 'Project plan', 'Risk register'],
       criteria: {
@@ -50,7 +50,7 @@ export const DEMO_DEFINITION: ProcessDefinition = {
     },
     {
       id: 'launch',
-      name: 'Gate 3 — Go to launch',
+      name: 'Go to launch',
       ask: 'Is the project ready to launch and hand over to operations?',
       deliverables: ['Test results', 'Launch plan', 'Operations handover'],
       criteria: {

@@ -28,7 +28,7 @@ export interface LocalRuntimeOptions {
   port?: number;
   /** The SES inbox's port (0 = any free port). */
   inboxPort?: number;
-  /** Handler log level (Powertools): INFO for `npm start`, ERROR in tests. */
+  /** Handler log level: INFO for `npm start`, SILENT or ERROR in tests. */
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
   /** Runtime messages (not handler logs). */
   log?: (message: string) => void;
@@ -89,8 +89,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       SENDER_EMAIL: LOCAL_SENDER,
       APP_URL: appUrl,
       INTAKE_STATE_MACHINE_ARN: localMachineArn('intake'),
-      POWERTOOLS_LOG_LEVEL: options.logLevel ?? 'INFO',
-      POWERTOOLS_DEV: 'true',
+      LOG_LEVEL: options.logLevel ?? 'INFO',
     });
 
     const dynamoClient = new DynamoDBClient({ endpoint: dynamo.endpoint });

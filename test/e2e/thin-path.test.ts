@@ -80,12 +80,13 @@ describe('the thin path: proposal → e-mail → link → decision → next gate
     expect(scan.response.status).toBe(200);
     expect(pageResponse.status).toBe(200);
     expect(html).toContain('Thin path project');
-    expect(html).toContain('Gate 1 — Idea screen');
+    expect(html).toContain('Gate 1 of 3');
+    expect(html).toContain('Idea screen');
     expect(trailBefore.map((e) => e.action)).toEqual(['proposal.submitted', 'gate.opened']);
     expect(decided.status).toBe(200);
     expect(await decided.text()).toContain('Decision recorded');
     const [gate2] = await t.mailTo(people.sponsor.email, 1, 'Thin path project — Gate 2 of 3');
-    expect(gate2?.subject).toContain('Gate 2 — Go to development');
+    expect(gate2?.subject).toContain('Gate 2 of 3: Go to development');
     expect(decisionLink(gate2 as SentEmail)).not.toBe(link);
     const status = await (await t.api('GET', `/projects/${projectId}`, { as: people.requester })).json();
     expect(status).toMatchObject({

@@ -82,7 +82,7 @@ describe('buildGatePackage', () => {
       project: args.project,
       gate: {
         id: 'business-case',
-        name: 'Gate 2 — Go to development',
+        name: 'Go to development',
         ask: 'Does the business case justify funding development?',
         deliverables: ['Business case', 'Project plan', 'Risk register'],
         criteria: DEMO_DEFINITION.gates[1]?.criteria,
