@@ -22,6 +22,11 @@ export type HttpRoute = Route<HttpEvent, HttpResult>;
 /** How errors are shown: approval pages answer a person with a page, the API a program with JSON. */
 export type Presentation = 'html' | 'json';
 
+/**
+ * Set here rather than by @middy/http-security-headers: that middleware merges its own CSP
+ * defaults (report endpoints, report-sample sources) into whatever it is given, and the approval
+ * pages need an exact policy. These few headers are the whole of it.
+ */
 const COMMON_HEADERS = {
   'cache-control': 'no-store',
   'referrer-policy': 'no-referrer',
