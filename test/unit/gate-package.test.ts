@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { GateDefinition, ProcessDefinition } from '../../functions/domain/definition.ts';
 import { buildGatePackage, type GatePackage, gatePackageHash } from '../../functions/domain/gate-package.ts';
 import { DEMO_DEFINITION } from '../../infra/local/demo.ts';
+import { reverseKeys } from '../support/objects.ts';
 
 interface Args {
   project: GatePackage['project'];
@@ -192,13 +193,3 @@ describe('gatePackageHash', () => {
     );
   });
 });
-
-function reverseKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(reverseKeys);
-  if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(
-    Object.entries(value)
-      .reverse()
-      .map(([k, v]) => [k, reverseKeys(v)]),
-  );
-}

@@ -11,6 +11,7 @@ import {
   type TrailEvent,
   verifyChain,
 } from '../../functions/domain/trail.ts';
+import { reverseKeys } from '../support/objects.ts';
 
 const RUNS = { numRuns: 100 };
 
@@ -398,16 +399,6 @@ describe('canonicalJson', () => {
     );
   });
 });
-
-function reverseKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(reverseKeys);
-  if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(
-    Object.entries(value)
-      .reverse()
-      .map(([k, v]) => [k, reverseKeys(v)]),
-  );
-}
 
 describe('verifyChain — against a head that is older than the chain', () => {
   it('names the first entry written behind the head', () => {
