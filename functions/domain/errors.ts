@@ -6,10 +6,12 @@ import type { Problem } from './validation.ts';
  */
 export abstract class TollgateError extends Error {
   abstract readonly statusCode: number;
-  override readonly name: string = this.constructor.name;
+  /** Spelled out in each class: bundles are minified, so `constructor.name` would not survive. */
+  abstract override readonly name: string;
 }
 
 export class InvalidInputError extends TollgateError {
+  override readonly name: string = 'InvalidInputError';
   readonly statusCode = 400;
   constructor(
     message: string,
@@ -20,23 +22,28 @@ export class InvalidInputError extends TollgateError {
 }
 
 export class UnauthorizedError extends TollgateError {
+  override readonly name: string = 'UnauthorizedError';
   readonly statusCode = 401;
 }
 
 export class ForbiddenError extends TollgateError {
+  override readonly name: string = 'ForbiddenError';
   readonly statusCode = 403;
 }
 
 export class NotFoundError extends TollgateError {
+  override readonly name: string = 'NotFoundError';
   readonly statusCode = 404;
 }
 
 /** A state conflict the caller can resolve by looking again (e.g. the gate package changed). */
 export class ConflictError extends TollgateError {
+  override readonly name: string = 'ConflictError';
   readonly statusCode = 409;
 }
 
 /** The thing existed but can no longer be used: a used, expired or superseded approval link. */
 export class GoneError extends TollgateError {
+  override readonly name: string = 'GoneError';
   readonly statusCode = 410;
 }

@@ -17,10 +17,13 @@ export interface DecisionView {
 }
 
 /** Why a link no longer works, in words an approver understands. */
-export class LinkGoneError extends GoneError {}
+export class LinkGoneError extends GoneError {
+  override readonly name = 'LinkGoneError';
+}
 
 /** The gate package changed since the page was shown; the caller shows the new one. */
 export class PackageChangedError extends ConflictError {
+  override readonly name = 'PackageChangedError';
   constructor(readonly view: DecisionView) {
     super(
       'what you were shown has changed since you opened the page; review the new version and decide again',

@@ -22,6 +22,8 @@ export interface IntakeResult {
 
 /** The intake workflow refuses a proposal: the execution fails with this error name. */
 export class ProposalRejectedError extends TollgateError {
+  /** The intake state machine's Catch matches this name. */
+  override readonly name = 'ProposalRejectedError';
   readonly statusCode = 400;
 }
 
