@@ -132,6 +132,72 @@ describe('the thin path: proposal → e-mail → link → decision → next gate
   });
 });
 
+describe('the other outcomes', () => {
+  async function decideGate1(title: string, fields: Record<string, string>) {
+    const opened = await submitAndOpenGate1(title);
+    const { html } = await openPage(opened.link);
+    const response = await fetch(opened.link, {
+      method: 'POST',
+      ...form({ ...fields, packageHash: shownPackageHash(html) }),
+    });
+    expect(response.status).toBe(200);
+    return opened;
+  }
+
+  it('Conditional Go passes the gate and records the conditions with their due dates', async () => {
+    // Act
+    const { projectId } = await decideGate1('Conditional project', {
+      outcome: 'conditional-go',
+      comment: 'Only with a security review.',
+      'condition-0': 'Security review signed off',
+      'condition-0-due': '2099-01-31',
+    });
+
+    // Assess
+    await t.mailTo(people.sponsor.email, 1, 'Conditional project — Gate 2 of 3');
+    const [vote] = await t.repository.listVotes(projectId, 1);
+    expect(vote?.decision.conditions).toEqual([{ text: 'Security review signed off', due: '2099-01-31' }]);
+    expect((await t.repository.getGate(projectId, 1))?.outcome).toBe('conditional-go');
+  });
+
+  it('Recycle reopens the chosen gate as a new instance, with a new e-mail', async () => {
+    // Prepare: through gate 1, then recycle gate 2 back to gate 1
+    const { projectId } = await decideGate1('Recycled project', { outcome: 'go' });
+    const [gate2] = await t.mailTo(people.sponsor.email, 1, 'Recycled project — Gate 2 of 3');
+    const link = decisionLink(gate2 as SentEmail);
+    const { html } = await openPage(link);
+
+    // Act
+    const response = await fetch(link, {
+      method: 'POST',
+      ...form({ outcome: 'recycle', comment: 'Rework the scope.', recycleTo: 'scoping', packageHash: shownPackageHash(html) }),
+    });
+
+    // Assess
+    expect(response.status).toBe(200);
+    expect(await t.mailTo(people.sponsor.email, 2, 'Recycled project — Gate 1 of 3')).toHaveLength(2);
+    const status = await (await t.api('GET', `/projects/${projectId}`, { as: people.requester })).json();
+    expect(status).toMatchObject({ status: 'in-review', currentGate: { gateId: 'scoping', sequence: 3, status: 'open' } });
+  });
+
+  it('Hold parks the project on hold, its workflow waiting for a resume', async () => {
+    // Act
+    const { projectId } = await decideGate1('Held project', { outcome: 'hold', comment: 'Budget freeze.' });
+
+    // Assess
+    const deadline = Date.now() + 10_000;
+    let status: { status?: string } = {};
+    while (status.status !== 'on-hold' && Date.now() < deadline) {
+      status = (await (await t.api("GET", `/projects/${projectId}`, { as: people.requester })).json()) as { status?: string };
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(status.status).toBe('on-hold');
+    const actions = (await t.repository.listTrail(projectId)).map((e) => e.action);
+    expect(actions).toEqual(['proposal.submitted', 'gate.opened', 'decision.recorded', 'project.on-hold']);
+    expect(await t.mailTo(people.sponsor.email, 0, 'Held project — Gate 2 of 3')).toHaveLength(0);
+  });
+});
+
 describe('bad input gets a clear 4xx and writes nothing', () => {
   it('answers a malformed proposal with 400 naming each field, writing nothing and starting nothing', async () => {
     // Prepare
