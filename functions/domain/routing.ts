@@ -39,3 +39,15 @@ export function routeAfter(
       return { route: 'close-out', reason: 'killed' };
   }
 }
+
+/**
+ * Where a gate that ends in Recycle goes back to when several approvers chose targets:
+ * the earliest gate any of them named (the most conservative choice); undefined if none did.
+ */
+export function recycleTarget(
+  definition: ProcessDefinition,
+  decisions: readonly { outcome: Outcome; recycleTo?: string | undefined }[],
+): string | undefined {
+  const targets = decisions.flatMap((d) => (d.outcome === 'recycle' && d.recycleTo ? [d.recycleTo] : []));
+  return targets.sort((a, b) => gateIndex(definition, a) - gateIndex(definition, b))[0];
+}

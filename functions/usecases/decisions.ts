@@ -3,7 +3,7 @@ import type { ProcessDefinition } from '../domain/definition.ts';
 import { ConflictError, GoneError, InvalidInputError, NotFoundError } from '../domain/errors.ts';
 import { hashLinkSecret, looksLikeLinkSecret } from '../domain/links.ts';
 import type { Outcome } from '../domain/outcomes.ts';
-import { routeAfter } from '../domain/routing.ts';
+import { recycleTarget, routeAfter } from '../domain/routing.ts';
 import { tally } from '../domain/rules.ts';
 import { loadProjectAndDefinition, notifyAwaited, resumeWorkflow } from './gates.ts';
 import type { ApprovalLink, GateInstance, RequestSource, VoteRecord } from './model.ts';
@@ -97,10 +97,9 @@ export async function decide(
       ...votes.map((v) => ({ approver: v.approver, outcome: v.decision.outcome })),
       { approver: vote.approver, outcome: decision.outcome },
     ]);
+    const recycleTo = recycleTarget(definition, [...votes.map((v) => v.decision), decision]);
     const route =
-      state.status === 'decided'
-        ? routeAfter(definition, gate, state.outcome, decision.recycleTo)
-        : undefined;
+      state.status === 'decided' ? routeAfter(definition, gate, state.outcome, recycleTo) : undefined;
     try {
       await ports.repository.recordVote({
         vote,

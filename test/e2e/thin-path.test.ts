@@ -170,14 +170,22 @@ describe('the other outcomes', () => {
     // Act
     const response = await fetch(link, {
       method: 'POST',
-      ...form({ outcome: 'recycle', comment: 'Rework the scope.', recycleTo: 'scoping', packageHash: shownPackageHash(html) }),
+      ...form({
+        outcome: 'recycle',
+        comment: 'Rework the scope.',
+        recycleTo: 'scoping',
+        packageHash: shownPackageHash(html),
+      }),
     });
 
     // Assess
     expect(response.status).toBe(200);
     expect(await t.mailTo(people.sponsor.email, 2, 'Recycled project — Gate 1 of 3')).toHaveLength(2);
     const status = await (await t.api('GET', `/projects/${projectId}`, { as: people.requester })).json();
-    expect(status).toMatchObject({ status: 'in-review', currentGate: { gateId: 'scoping', sequence: 3, status: 'open' } });
+    expect(status).toMatchObject({
+      status: 'in-review',
+      currentGate: { gateId: 'scoping', sequence: 3, status: 'open' },
+    });
   });
 
   it('Hold parks the project on hold, its workflow waiting for a resume', async () => {
@@ -188,7 +196,9 @@ describe('the other outcomes', () => {
     const deadline = Date.now() + 10_000;
     let status: { status?: string } = {};
     while (status.status !== 'on-hold' && Date.now() < deadline) {
-      status = (await (await t.api("GET", `/projects/${projectId}`, { as: people.requester })).json()) as { status?: string };
+      status = (await (await t.api('GET', `/projects/${projectId}`, { as: people.requester })).json()) as {
+        status?: string;
+      };
       await new Promise((r) => setTimeout(r, 50));
     }
     expect(status.status).toBe('on-hold');

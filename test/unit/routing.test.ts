@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ProcessDefinition } from '../../functions/domain/definition.ts';
-import { routeAfter } from '../../functions/domain/routing.ts';
+import { recycleTarget, routeAfter } from '../../functions/domain/routing.ts';
 import { DEMO_DEFINITION } from '../../infra/local/demo.ts';
 
 const GATE_IDS = DEMO_DEFINITION.gates.map((g) => g.id);
@@ -140,5 +140,25 @@ describe('routeAfter — a gate outside the definition', () => {
 
     // Assess
     expect(act).toThrow('gate no-such-gate is not in standard v1');
+  });
+});
+
+describe('recycleTarget', () => {
+  it('goes back to the earliest gate any Recycle vote named, ignoring other votes', () => {
+    // Prepare
+    const definition = DEMO_DEFINITION as ProcessDefinition;
+    const votes = [
+      { outcome: 'recycle' as const, recycleTo: 'business-case' },
+      { outcome: 'hold' as const },
+      { outcome: 'recycle' as const, recycleTo: 'scoping' },
+      { outcome: 'go' as const, recycleTo: 'launch' },
+    ];
+
+    // Act
+    const target = recycleTarget(definition, votes);
+
+    // Assess
+    expect(target).toBe('scoping');
+    expect(recycleTarget(definition, [{ outcome: 'hold' }])).toBeUndefined();
   });
 });
