@@ -128,7 +128,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
 
     const issuer = await createLocalIssuer({ dataDir, issuer: `${appUrl}/local` });
     const outbox = new Outbox(join(dataDir, 'outbox.json'), inbox.url);
-    stops.push(() => outbox.sync());
+    // Kept every second too, so even a killed process loses at most a second of mail.
+    const keeping = setInterval(() => void outbox.sync().catch(() => undefined), 1000);
+    keeping.unref();
+    stops.push(async () => {
+      clearInterval(keeping);
+      await outbox.sync();
+    });
     const gateway = await startHttpGateway({
       host,
       port: appPort,
@@ -190,9 +196,11 @@ class Outbox {
   }
 
   async sync(): Promise<void> {
+    const inbox = await readSesStore(this.inboxUrl).catch(() => []);
+    // Known ids are read after the await: two overlapping syncs must not add a mail twice.
     this.known ??= this.load();
     const ids = new Set(this.known.map((m) => m.messageId));
-    const fresh = (await readSesStore(this.inboxUrl).catch(() => [])).filter((m) => !ids.has(m.messageId));
+    const fresh = inbox.filter((m) => !ids.has(m.messageId));
     if (fresh.length === 0) return;
     this.known.push(...fresh);
     writeFileSync(`${this.file}.tmp`, JSON.stringify(this.known));
