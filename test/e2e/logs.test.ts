@@ -1,13 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import {
-  decisionLink,
-  form,
-  people,
-  proposal,
-  shownPackageHash,
-  startTestRuntime,
-  type TestRuntime,
-} from '../support/runtime.ts';
+import { people, startTestRuntime, type TestRuntime } from '../support/runtime.ts';
 
 let t: TestRuntime;
 const written: string[] = [];
@@ -33,15 +25,8 @@ afterAll(async () => {
 describe('logs carry no secrets', () => {
   it('never log a task token or an approval link secret, across a whole gate decision', async () => {
     // Act: a proposal, its gate 1 decided from the link, gate 2 opened
-    const submitted = await t.api('POST', '/proposals', {
-      as: people.requester,
-      body: proposal({ title: 'Logged project' }),
-    });
-    const { projectId } = (await submitted.json()) as { projectId: string };
-    const [mail] = await t.mailTo(people.sponsor.email, 1, 'Logged project — Gate 1 of 3');
-    const link = decisionLink(mail as NonNullable<typeof mail>);
-    const html = await (await fetch(link)).text();
-    await fetch(link, { method: 'POST', ...form({ outcome: 'go', packageHash: shownPackageHash(html) }) });
+    const { projectId, link } = await t.submit('Logged project');
+    await t.decide(link, { outcome: 'go' });
     await t.mailTo(people.sponsor.email, 1, 'Logged project — Gate 2 of 3');
     const tokens = [
       await t.repository.readTaskToken(projectId, 1),

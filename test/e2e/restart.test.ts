@@ -1,14 +1,6 @@
 import { rmSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  decisionLink,
-  form,
-  people,
-  proposal,
-  shownPackageHash,
-  startTestRuntime,
-  type TestRuntime,
-} from '../support/runtime.ts';
+import { people, startTestRuntime, type TestRuntime } from '../support/runtime.ts';
 
 let t: TestRuntime | undefined;
 afterAll(async () => {
@@ -19,25 +11,16 @@ describe('a restart keeps everything', () => {
   it('keeps a waiting gate waiting: its e-mailed link still works after a restart and the decision moves on', async () => {
     // Prepare: a project waiting on gate 1, then a clean stop
     t = await startTestRuntime();
-    const submitted = await t.api('POST', '/proposals', {
-      as: people.requester,
-      body: proposal({ title: 'Restart project' }),
-    });
-    const { projectId } = (await submitted.json()) as { projectId: string };
-    const [mail] = await t.mailTo(people.sponsor.email, 1, 'Restart project — Gate 1 of 3');
-    const link = decisionLink(mail as NonNullable<typeof mail>);
+    const { projectId, link } = await t.submit('Restart project');
     const dataDir = t.dataDir;
     await t.stop({ keepData: true });
     t = undefined;
 
     // Act: start again on the same data and decide from the old link
     t = await startTestRuntime(dataDir);
-    const page = await fetch(link.replace(/^http:\/\/[^/]+/, t.runtime.appUrl));
-    const html = await page.text();
-    const decided = await fetch(link.replace(/^http:\/\/[^/]+/, t.runtime.appUrl), {
-      method: 'POST',
-      ...form({ outcome: 'go', packageHash: shownPackageHash(html) }),
-    });
+    const here = link.replace(/^http:\/\/[^/]+/, t.runtime.appUrl);
+    const page = await fetch(here);
+    const { response: decided } = await t.decide(here, { outcome: 'go' });
 
     // Assess
     expect(t.runtime.resumed).toBeGreaterThanOrEqual(1);

@@ -44,15 +44,7 @@ async function executionCount(): Promise<number> {
   return out.executions?.length ?? 0;
 }
 
-/** Submits a proposal as the requester and returns its id and the sponsor's first decision link. */
-async function submitAndOpenGate1(title: string) {
-  const response = await t.api('POST', '/proposals', { as: people.requester, body: proposal({ title }) });
-  expect(response.status).toBe(202);
-  const { projectId } = (await response.json()) as { projectId: string };
-  const [mail] = await t.mailTo(people.sponsor.email, 1, `${title} — Gate 1 of 3`);
-  if (!mail) throw new Error('no gate 1 mail');
-  return { projectId, link: decisionLink(mail), mail };
-}
+const submitAndOpenGate1 = (title: string) => t.submit(title);
 
 async function openPage(link: string) {
   const response = await fetch(link);

@@ -27,6 +27,10 @@ export interface TestRuntime {
   ): Promise<Response>;
   /** Waits until `count` mails to `to` (whose subject contains `about`) have arrived; returns them, oldest first. */
   mailTo(to: string, count: number, about?: string): Promise<SentEmail[]>;
+  /** Submits a proposal as the demo requester; returns its id and the sponsor's gate 1 mail and link. */
+  submit(title: string): Promise<{ projectId: string; mail: SentEmail; link: string }>;
+  /** Opens a decision page and posts a decision with the package hash it showed, as a browser would. */
+  decide(link: string, fields: Record<string, string>): Promise<{ page: string; response: Response }>;
   stop(options?: { keepData?: boolean }): Promise<void>;
 }
 
@@ -49,7 +53,7 @@ export async function startTestRuntime(
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
-  return {
+  const self: TestRuntime = {
     runtime,
     dataDir,
     dynamo,
@@ -79,12 +83,32 @@ export async function startTestRuntime(
         await new Promise((r) => setTimeout(r, 50));
       }
     },
+    async submit(title) {
+      const response = await self.api('POST', '/proposals', {
+        as: people.requester,
+        body: proposal({ title }),
+      });
+      if (response.status !== 202) throw new Error(`POST /proposals answered ${response.status}`);
+      const { projectId } = (await response.json()) as { projectId: string };
+      const [mail] = await self.mailTo(people.sponsor.email, 1, `${title} — Gate 1 of 3`);
+      if (!mail) throw new Error(`no gate 1 mail for ${title}`);
+      return { projectId, mail, link: decisionLink(mail) };
+    },
+    async decide(link, fields) {
+      const page = await (await fetch(link)).text();
+      const response = await fetch(link, {
+        method: 'POST',
+        ...form({ packageHash: shownPackageHash(page), ...fields }),
+      });
+      return { page, response };
+    },
     async stop(options = {}) {
       dynamo.destroy();
       await runtime.stop();
       if (!options.keepData) rmSync(dataDir, { recursive: true, force: true });
     },
   };
+  return self;
 }
 
 /** The decision link in a mail, as an e-mail client would find it (the button's href). */
