@@ -61,8 +61,13 @@ describe('the thin path: proposal → e-mail → link → decision → next gate
 
     // Act: open the page twice (as a mail scanner and then the sponsor would), then decide Go
     const trailBefore = await t.repository.listTrail(projectId);
+    const itemsBefore = await itemCount();
     const scan = await openPage(link);
     const { response: pageResponse, html } = await openPage(link);
+    const itemsAfterViewing = await itemCount();
+    const linkAfterViewing = await t.repository.getLink(
+      hashLinkSecret(new URL(link).pathname.split('/').pop() ?? ''),
+    );
     const decided = await fetch(link, {
       method: 'POST',
       ...form({ outcome: 'go', packageHash: shownPackageHash(html) }),
@@ -75,6 +80,8 @@ describe('the thin path: proposal → e-mail → link → decision → next gate
     expect(html).toContain('Gate 1 of 3');
     expect(html).toContain('Idea screen');
     expect(trailBefore.map((e) => e.action)).toEqual(['proposal.submitted', 'gate.opened']);
+    expect(itemsAfterViewing).toBe(itemsBefore);
+    expect(linkAfterViewing?.usedAt).toBeUndefined();
     expect(decided.status).toBe(200);
     expect(await decided.text()).toContain('Decision recorded');
     const [gate2] = await t.mailTo(people.sponsor.email, 1, 'Thin path project — Gate 2 of 3');
