@@ -7,24 +7,9 @@ import { log } from '../logger.ts';
 import { decide, PackageChangedError, viewDecision } from '../usecases/decisions.ts';
 import type { Ports } from '../usecases/ports.ts';
 import { decisionFromForm, decisionPage, receiptPage } from '../views/decision-page.ts';
-import { APPROVAL_PAGE_CSP } from '../views/html.ts';
-import {
-  bodyText,
-  HTML_HEADERS,
-  type HttpEvent,
-  type HttpResult,
-  httpFunction,
-  requestSource,
-} from './wrapper.ts';
+import { bodyText, type HttpEvent, httpFunction, page, requestSource } from './wrapper.ts';
 
 type ApprovalPorts = Pick<Ports, 'repository' | 'workflow' | 'mailer' | 'clock' | 'settings' | 'log'>;
-
-const PAGE_HEADERS = { ...HTML_HEADERS, 'content-security-policy': APPROVAL_PAGE_CSP };
-const pageResult = (statusCode: number, body: string): HttpResult => ({
-  statusCode,
-  headers: PAGE_HEADERS,
-  body,
-});
 
 /** Public approval routes: the link secret in the path is the credential (see docs/decisions). */
 export function approvalRoutes(ports: () => ApprovalPorts) {
@@ -35,7 +20,7 @@ export function approvalRoutes(ports: () => ApprovalPorts) {
         path: '/a/{secret}',
         // Reads only: mail scanners pre-fetch links.
         handler: async (event: HttpEvent) =>
-          pageResult(200, decisionPage(await viewDecision(ports(), secretOf(event)))),
+          page(200, decisionPage(await viewDecision(ports(), secretOf(event)))),
       },
       {
         method: 'POST',
@@ -48,13 +33,13 @@ export function approvalRoutes(ports: () => ApprovalPorts) {
               body: formBody(event),
               source: requestSource(event),
             });
-            return pageResult(200, receiptPage(receipt));
+            return page(200, receiptPage(receipt));
           } catch (error) {
             if (error instanceof PackageChangedError) {
-              return pageResult(409, decisionPage(error.view, { notice: error.message }));
+              return page(409, decisionPage(error.view, { notice: error.message }));
             }
             if (error instanceof InvalidInputError && error.problems.length > 0) {
-              return pageResult(
+              return page(
                 400,
                 decisionPage(await viewDecision(ports(), secret), { problems: error.problems }),
               );

@@ -9,7 +9,7 @@ import type {
 import { InvalidInputError, TollgateError } from '../domain/errors.ts';
 import { log } from '../logger.ts';
 import type { RequestSource } from '../usecases/model.ts';
-import { APPROVAL_PAGE_CSP, html, page } from '../views/html.ts';
+import { html, APPROVAL_PAGE_CSP as PAGE_CSP, page as renderPage } from '../views/html.ts';
 
 export type HttpEvent = APIGatewayProxyEventV2 & {
   requestContext: APIGatewayProxyEventV2['requestContext'] & {
@@ -71,19 +71,11 @@ function responses(presentation: Presentation): MiddlewareObj<HttpEvent, HttpRes
         });
       }
       const problems = error instanceof InvalidInputError ? error.problems : undefined;
-      request.response = {
-        statusCode,
-        headers: {
-          ...COMMON_HEADERS,
-          ...(presentation === 'html'
-            ? { ...HTML_HEADERS, 'content-security-policy': APPROVAL_PAGE_CSP }
-            : JSON_HEADERS),
-        },
-        body:
-          presentation === 'html'
-            ? errorPage(statusCode, message)
-            : JSON.stringify({ message, ...(problems ? { problems } : {}) }),
-      };
+      request.response =
+        presentation === 'html'
+          ? page(statusCode, errorPage(statusCode, message))
+          : json(statusCode, { message, ...(problems ? { problems } : {}) });
+      request.response.headers = { ...COMMON_HEADERS, ...request.response.headers };
     },
   };
 }
@@ -92,8 +84,9 @@ function isRouterNotFound(error: unknown): boolean {
   return error instanceof Error && (error as { statusCode?: number }).statusCode === 404;
 }
 
-export const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
-export const HTML_HEADERS = { 'content-type': 'text/html; charset=utf-8' };
+const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
+/** Pages run no script, load nothing from elsewhere, post only to themselves, cannot be framed. */
+const PAGE_HEADERS = { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': PAGE_CSP };
 
 const TITLES: Record<number, string> = {
   400: 'Something is missing',
@@ -105,11 +98,16 @@ const TITLES: Record<number, string> = {
 
 function errorPage(statusCode: number, message: string): string {
   const title = TITLES[statusCode] ?? 'Request not completed';
-  return page(
+  return renderPage(
     title,
     html`<div class="card"><h1>${title}</h1><p>${message}.</p>
 <p class="muted">If you still need to decide, ask the project's PMO to send you a new link.</p></div>`,
   );
+}
+
+/** An HTML page response, with the page security headers. */
+export function page(statusCode: number, body: string): HttpResult {
+  return { statusCode, headers: PAGE_HEADERS, body };
 }
 
 export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResult {
