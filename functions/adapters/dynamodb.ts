@@ -265,14 +265,20 @@ export class DynamoRepository implements Repository {
 
   async expireGate(
     gate: GateInstance,
-    update: { at: string; route: GateInstance['route'] },
+    update: { at: string; outcome: GateInstance['outcome']; route: GateInstance['route'] },
     event: TrailEvent,
   ) {
     const requests = await this.listRequests(gate.projectId, gate.sequence);
     await this.withTrail(event, [
       {
         op: this.update(keys.gate(gate.projectId, gate.sequence), {
-          set: { status: 'expired', route: update.route, decidedAt: update.at, version: gate.version + 1 },
+          set: {
+            status: 'expired',
+            outcome: update.outcome,
+            route: update.route,
+            decidedAt: update.at,
+            version: gate.version + 1,
+          },
           remove: ['gsi2pk', 'gsi2sk'],
           condition: '#status = :open AND version = :version',
           values: { ':open': 'open', ':version': gate.version },

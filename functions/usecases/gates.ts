@@ -134,15 +134,21 @@ export async function notifyAwaited(ports: GatePorts, gate: GateInstance): Promi
   }
 }
 
+/** What a decided or expired gate hands the waiting workflow; undefined while it is open. */
+export function gateResult(gate: GateInstance): GateResult | undefined {
+  if (gate.status === 'open' || !gate.outcome || !gate.route || !gate.decidedAt) return undefined;
+  return { outcome: gate.outcome, decidedAt: gate.decidedAt, next: gate.route };
+}
+
 /** Tells the waiting workflow a decided gate's result; repairs a decision whose resume was lost. */
 export async function resumeWorkflow(
   ports: Pick<Ports, 'repository' | 'workflow' | 'clock'>,
   gate: GateInstance,
 ) {
-  if (!gate.route || !gate.decidedAt) return;
+  const result = gateResult(gate);
+  if (!result) return;
   const token = await ports.repository.readTaskToken(gate.projectId, gate.sequence);
   if (!token) return;
-  const result: GateResult = { outcome: gate.outcome ?? 'hold', decidedAt: gate.decidedAt, next: gate.route };
   const answer = await ports.workflow.resumeGate(token, result);
   if (answer === 'resumed')
     await ports.repository.markResumed(gate.projectId, gate.sequence, ports.clock.now().toISOString());
@@ -160,9 +166,8 @@ export async function expireGate(
   const gate = await ports.repository.getGate(input.projectId, input.gate.sequence);
   if (!gate)
     throw new GateTaskError(`gate instance ${input.gate.sequence} of ${input.projectId} does not exist`);
-  if (gate.status !== 'open' && gate.route && gate.decidedAt) {
-    return { outcome: gate.outcome ?? 'hold', decidedAt: gate.decidedAt, next: gate.route };
-  }
+  const already = gateResult(gate);
+  if (already) return already;
   const { definition } = await loadProjectAndDefinition(ports, input.projectId);
   const gateDef = findGate(definition, gate.gateId);
   const outcome = gateDef?.sla.atDeadline ?? 'hold';
@@ -171,7 +176,7 @@ export async function expireGate(
   try {
     await ports.repository.expireGate(
       gate,
-      { at, route: next },
+      { at, outcome, route: next },
       {
         ...systemEvent(gate, 'gate.expired', at),
         detail: { gateId: gate.gateId, sequence: gate.sequence, dueAt: gate.dueAt, outcome, next },
@@ -181,9 +186,8 @@ export async function expireGate(
     if (!(error instanceof WriteRejectedError)) throw error;
     // Decided in the last moment: that decision stands.
     const decided = await ports.repository.getGate(input.projectId, input.gate.sequence);
-    if (decided?.route && decided.decidedAt) {
-      return { outcome: decided.outcome ?? 'hold', decidedAt: decided.decidedAt, next: decided.route };
-    }
+    const result = decided && gateResult(decided);
+    if (result) return result;
     throw error;
   }
   return { outcome, decidedAt: at, next };

@@ -74,7 +74,7 @@ export interface Repository {
   /** Marks an open gate expired at its deadline (`gate-open` if it was decided meanwhile). */
   expireGate(
     gate: GateInstance,
-    update: { at: string; route: GateResult['next'] },
+    update: { at: string; outcome: GateResult['outcome']; route: GateResult['next'] },
     event: TrailEvent,
   ): Promise<void>;
 

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keys } from '../../functions/adapters/keys.ts';
 import { hashLinkSecret } from '../../functions/domain/links.ts';
 import { verifyChain } from '../../functions/domain/trail.ts';
+import { expireGate } from '../../functions/usecases/gates.ts';
 import { localMachineArn } from '../../infra/local/asl.ts';
 import { LOCAL_TABLE } from '../../infra/local/runtime.ts';
 import type { SentEmail } from '../../infra/local/ses-local.ts';
@@ -204,6 +205,40 @@ describe('the other outcomes', () => {
     const actions = (await t.repository.listTrail(projectId)).map((e) => e.action);
     expect(actions).toEqual(['proposal.submitted', 'gate.opened', 'decision.recorded', 'project.on-hold']);
     expect(await t.mailTo(people.sponsor.email, 0, 'Held project — Gate 2 of 3')).toHaveLength(0);
+  });
+});
+
+describe('deadlines', () => {
+  it("an expired gate takes the definition's deadline outcome, and a decided one keeps its decision", async () => {
+    // Prepare: one gate left open, one decided
+    const ports = { repository: t.repository, clock: { now: () => new Date() } };
+    const open = await t.submit('Expiring project');
+    const decided = await t.submit('Decided before expiry project');
+    await t.decide(decided.link, { outcome: 'kill', comment: 'Stop.' });
+
+    // Act: what the wait's timeout Catch runs
+    const expired = await expireGate(ports, {
+      projectId: open.projectId,
+      gate: { gateId: 'scoping', sequence: 1 },
+    });
+    const kept = await expireGate(ports, {
+      projectId: decided.projectId,
+      gate: { gateId: 'scoping', sequence: 1 },
+    });
+
+    // Assess
+    expect(expired).toMatchObject({
+      outcome: 'hold',
+      next: { route: 'hold', gateId: 'scoping', sequence: 2 },
+    });
+    expect(await t.repository.getGate(open.projectId, 1)).toMatchObject({
+      status: 'expired',
+      outcome: 'hold',
+    });
+    expect((await fetch(open.link)).status).toBe(410);
+    expect(kept).toMatchObject({ outcome: 'kill', next: { route: 'close-out', reason: 'killed' } });
+    const actions = (await t.repository.listTrail(open.projectId)).map((e) => e.action);
+    expect(actions).toEqual(['proposal.submitted', 'gate.opened', 'gate.expired']);
   });
 });
 
