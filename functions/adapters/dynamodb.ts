@@ -101,7 +101,7 @@ export class DynamoRepository implements Repository {
           condition: 'attribute_exists(pk) AND #status <> :closed',
           values: { ':closed': 'closed' },
         }),
-        guard: 'gate-open',
+        guard: 'project-open',
       },
     ]);
   }
@@ -114,7 +114,7 @@ export class DynamoRepository implements Repository {
           condition: 'attribute_exists(pk) AND #status <> :closed',
           values: { ':closed': 'closed' },
         }),
-        guard: 'gate-open',
+        guard: 'project-open',
       },
     ]);
   }

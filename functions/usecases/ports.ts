@@ -17,6 +17,7 @@ export type WriteGuard =
   | 'new-project'
   | 'new-gate'
   | 'gate-open'
+  | 'project-open'
   | 'new-version';
 
 export class WriteRejectedError extends Error {
@@ -35,7 +36,7 @@ export interface Repository {
   getProject(projectId: string): Promise<Project | undefined>;
   /** Creates the project with its first trail entry; `new-project` guards against a second intake. */
   createProject(project: Project, event: TrailEvent): Promise<void>;
-  /** Closes the project and appends the close-out entry; `gate-open` here guards "not closed yet". */
+  /** Closes the project and appends the close-out entry; `project-open` if it was closed already. */
   closeProject(projectId: string, update: { at: string; reason: string }, event: TrailEvent): Promise<void>;
   setProjectStatus(projectId: string, status: Project['status'], event: TrailEvent): Promise<void>;
 
