@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoRepository } from '../functions/adapters/dynamodb.ts';
+import { dynamoRepository } from '../functions/adapters/dynamodb/repository.ts';
 import { parseProcessDefinition } from '../functions/domain/definition.ts';
+import { CHAINS } from '../functions/domain/trail.ts';
 import { WriteRejectedError } from '../functions/usecases/ports.ts';
 import { DEMO_DEFINITION } from '../infra/local/demo.ts';
 
@@ -38,9 +39,17 @@ try {
   } else if (command === 'publish-definition') {
     const definition = load(file);
     if (!values.table) throw new Error('give --table <name> (the stack output TableName)');
-    const repository = new DynamoRepository(new DynamoDBClient({}), values.table);
+    const repository = dynamoRepository(new DynamoDBClient({}), values.table);
     await repository
-      .publishDefinition(definition, { at: new Date().toISOString(), actor: values.actor ?? 'cli' })
+      .publishDefinition(definition, {
+        chain: CHAINS.definition(definition.id),
+        subject: { definitionId: definition.id },
+        at: new Date().toISOString(),
+        actor: { type: 'person', id: values.actor ?? 'cli' },
+        action: 'definition.published',
+        definition: { id: definition.id, version: definition.version },
+        detail: { name: definition.name, gates: definition.gates.map((g) => g.id) },
+      })
       .catch((error: unknown) => {
         if (error instanceof WriteRejectedError)
           throw new Error(`${definition.id} v${definition.version} is already published`);

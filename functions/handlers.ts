@@ -12,7 +12,12 @@ export const HANDLERS = {
   'project-api': {
     entry: 'functions/http/projects.ts',
     kind: 'http',
-    description: 'Requester API: proposals, project status',
+    description: 'Requester API: proposals, project status, stage submissions, conditions met',
+  },
+  'admin-api': {
+    entry: 'functions/http/admin.ts',
+    kind: 'http',
+    description: 'PMO admin API: resume, reassign, waive',
   },
   'record-proposal': {
     entry: 'functions/tasks/record-proposal.ts',
@@ -22,22 +27,22 @@ export const HANDLERS = {
   'open-gate': {
     entry: 'functions/tasks/open-gate.ts',
     kind: 'task',
-    description: 'Gate review: open a gate and wait',
+    description: 'Gate review and close-out: open a gate instance and wait',
   },
   'expire-gate': {
     entry: 'functions/tasks/expire-gate.ts',
     kind: 'task',
-    description: 'Gate review: deadline passed',
+    description: 'Gate review: the wait timed out',
   },
-  'park-on-hold': {
-    entry: 'functions/tasks/park-on-hold.ts',
+  'apply-decision': {
+    entry: 'functions/tasks/apply-decision.ts',
     kind: 'task',
-    description: 'Gate review: project on hold',
+    description: 'Gate review and close-out: follow what was decided',
   },
-  'close-project': {
-    entry: 'functions/tasks/close-project.ts',
+  sweeper: {
+    entry: 'functions/tasks/sweeper.ts',
     kind: 'task',
-    description: 'Close-out: close a project',
+    description: 'Scheduled: reminders, escalations, deadlines, repairs',
   },
 } as const;
 
@@ -49,4 +54,17 @@ export const HTTP_ROUTES: { routeKey: string; handler: HandlerName; auth: 'publi
   { routeKey: 'POST /a/{secret}', handler: 'approval-pages', auth: 'public' },
   { routeKey: 'POST /proposals', handler: 'project-api', auth: 'jwt' },
   { routeKey: 'GET /projects/{projectId}', handler: 'project-api', auth: 'jwt' },
+  { routeKey: 'POST /projects/{projectId}/submissions', handler: 'project-api', auth: 'jwt' },
+  {
+    routeKey: 'POST /projects/{projectId}/conditions/{conditionId}/met',
+    handler: 'project-api',
+    auth: 'jwt',
+  },
+  {
+    routeKey: 'POST /projects/{projectId}/conditions/{conditionId}/waive',
+    handler: 'admin-api',
+    auth: 'jwt',
+  },
+  { routeKey: 'POST /projects/{projectId}/resume', handler: 'admin-api', auth: 'jwt' },
+  { routeKey: 'POST /projects/{projectId}/gates/{sequence}/reassign', handler: 'admin-api', auth: 'jwt' },
 ];

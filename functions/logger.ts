@@ -33,3 +33,25 @@ export const log: Log & { debug(message: string, fields?: Record<string, unknown
   warn: (message, fields) => emit('WARN', message, fields),
   error: (message, fields) => emit('ERROR', message, fields),
 };
+
+/** CloudWatch metrics from a log line (Embedded Metric Format): no PutMetricData call, no extra permission. */
+export const METRICS_NAMESPACE = 'Tollgate';
+
+export function metrics(operation: string, values: Record<string, number>): void {
+  if (LEVELS.INFO < threshold()) return;
+  const line = JSON.stringify({
+    _aws: {
+      Timestamp: Date.now(),
+      CloudWatchMetrics: [
+        {
+          Namespace: METRICS_NAMESPACE,
+          Dimensions: [['Operation']],
+          Metrics: Object.keys(values).map((name) => ({ Name: name, Unit: 'Count' })),
+        },
+      ],
+    },
+    Operation: operation,
+    ...values,
+  });
+  process.stdout.write(`${line}\n`);
+}

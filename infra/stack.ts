@@ -1,4 +1,4 @@
-import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { type CfnStage, HttpApi, type HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -6,12 +6,15 @@ import { AccountRecovery, CfnUserPoolGroup, Mfa, UserPool, UserPoolClient } from
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { type IRole, Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke as LambdaInvokeTarget } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { Construct } from 'constructs';
 import { TABLE_KEYS } from '../functions/adapters/keys.ts';
 import { type HandlerName, HTTP_ROUTES } from '../functions/handlers.ts';
 import { CloseOutWorkflow } from '../workflows/close-out.ts';
 import { GateReviewWorkflow } from '../workflows/gate-review.ts';
 import { IntakeWorkflow } from '../workflows/intake.ts';
+import { OperatorAlarms } from './constructs/operator-alarms.ts';
 import { TollgateFunction } from './constructs/tollgate-function.ts';
 
 export interface TollgateStackProps extends StackProps {
@@ -50,52 +53,66 @@ export class TollgateStack extends Stack {
 
     this.api = new HttpApi(this, 'HttpApi', { description: 'tollgate: approval pages and API' });
     const appUrl = props.appUrl || this.api.apiEndpoint;
-    const common = { TABLE_NAME: this.table.tableName };
-    const mail = { SENDER_EMAIL: props.senderEmail, APP_URL: appUrl };
+    const common = { TABLE_NAME: this.table.tableName, APP_URL: appUrl };
+    const mail = { SENDER_EMAIL: props.senderEmail };
 
     const fn = (id: string, handler: HandlerName, environment: Record<string, string>) =>
       new TollgateFunction(this, id, { handler, environment: { ...common, ...environment } });
     const recordProposal = fn('RecordProposal', 'record-proposal', {});
     const openGate = fn('OpenGate', 'open-gate', mail);
     const expireGate = fn('ExpireGate', 'expire-gate', {});
-    const parkOnHold = fn('ParkOnHold', 'park-on-hold', {});
-    const closeProject = fn('CloseProject', 'close-project', mail);
+    const applyDecision = fn('ApplyDecision', 'apply-decision', mail);
     const approvalPages = fn('ApprovalPages', 'approval-pages', mail);
 
-    const closeOut = new CloseOutWorkflow(this, 'CloseOut', { closeProject });
+    const waits = { openGate, expireGate, applyDecision };
+    const closeOut = new CloseOutWorkflow(this, 'CloseOut', waits);
     const gateReview = new GateReviewWorkflow(this, 'GateReview', {
-      openGate,
-      expireGate,
-      parkOnHold,
+      ...waits,
       closeOut: closeOut.stateMachine,
     });
     const intake = new IntakeWorkflow(this, 'Intake', {
       recordProposal,
       gateReview: gateReview.stateMachine,
+      closeOut: closeOut.stateMachine,
     });
-    const projectApi = fn('ProjectApi', 'project-api', {
+    const machines = {
       INTAKE_STATE_MACHINE_ARN: intake.stateMachine.stateMachineArn,
-    });
+      GATE_REVIEW_STATE_MACHINE_ARN: gateReview.stateMachine.stateMachineArn,
+      CLOSE_OUT_STATE_MACHINE_ARN: closeOut.stateMachine.stateMachineArn,
+    };
+    const projectApi = fn('ProjectApi', 'project-api', machines);
+    const adminApi = fn('AdminApi', 'admin-api', { ...machines, ...mail });
+    const sweeper = fn('Sweeper', 'sweeper', { ...machines, ...mail });
 
-    // Least privilege: each function gets exactly the data and actions its use case needs.
-    this.table.grantReadWriteData(recordProposal);
-    this.table.grantReadWriteData(openGate);
-    this.table.grantReadWriteData(expireGate);
-    this.table.grantReadWriteData(parkOnHold);
-    this.table.grantReadWriteData(closeProject);
-    this.table.grantReadWriteData(approvalPages);
-    this.table.grantReadData(projectApi);
+    // Least privilege: each function gets the data and actions its use case needs.
+    for (const f of [
+      recordProposal,
+      openGate,
+      expireGate,
+      applyDecision,
+      approvalPages,
+      projectApi,
+      adminApi,
+      sweeper,
+    ])
+      this.table.grantReadWriteData(f);
     intake.stateMachine.grantStartExecution(projectApi);
-    // Resuming a waiting gate review: the decision page, and OpenGate when it repairs a lost resume.
-    gateReview.stateMachine.grantTaskResponse(approvalPages);
-    // A separate policy, not the function's default one: the state machine already depends on
-    // OpenGate, so OpenGate's own role policy must not depend on the state machine.
+    gateReview.stateMachine.grantStartExecution(projectApi);
+    gateReview.stateMachine.grantStartExecution(adminApi);
+    for (const machine of [gateReview.stateMachine, closeOut.stateMachine]) {
+      machine.grantStartExecution(sweeper);
+      machine.grantTaskResponse(sweeper);
+      // Resuming a waiting gate review or close-out: the decision page, and the sweeper's repairs.
+      machine.grantTaskResponse(approvalPages);
+    }
+    // A separate policy, not the function's default one: the state machines already depend on
+    // OpenGate, so its own role policy must not depend on them (it resumes a lost decision).
     new Policy(this, 'OpenGateResumesReview', {
       roles: [openGate.role as IRole],
       statements: [
         new PolicyStatement({
           actions: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
-          resources: [gateReview.stateMachine.stateMachineArn],
+          resources: [gateReview.stateMachine.stateMachineArn, closeOut.stateMachine.stateMachineArn],
         }),
       ],
     });
@@ -104,7 +121,23 @@ export class TollgateStack extends Stack {
       resources: [this.formatArn({ service: 'ses', resource: 'identity', resourceName: props.senderEmail })],
       conditions: { StringEquals: { 'ses:FromAddress': props.senderEmail } },
     });
-    for (const f of [openGate, closeProject, approvalPages]) f.addToRolePolicy(sendMail);
+    for (const f of [openGate, applyDecision, approvalPages, adminApi, sweeper]) f.addToRolePolicy(sendMail);
+
+    // Deadlines are data: the sweeper acts on them every five minutes (reminders, escalations,
+    // deadline outcomes, lost resumes, unsent mail, missed conditions, owed executions).
+    new Schedule(this, 'SweepSchedule', {
+      schedule: ScheduleExpression.rate(Duration.minutes(5)),
+      target: new LambdaInvokeTarget(sweeper, {}),
+      description: 'tollgate sweeper',
+    });
+    const alarms = new OperatorAlarms(this, 'Alarms', {
+      stateMachines: {
+        intake: intake.stateMachine,
+        'gate-review': gateReview.stateMachine,
+        'close-out': closeOut.stateMachine,
+      },
+      sweeper,
+    });
 
     // Sign-in for requesters, PMO admins and compliance: Cognito groups are the roles.
     const users = new UserPool(this, 'Users', {
@@ -132,6 +165,7 @@ export class TollgateStack extends Stack {
     const handlers: Record<string, TollgateFunction> = {
       'approval-pages': approvalPages,
       'project-api': projectApi,
+      'admin-api': adminApi,
     };
     const integrations = new Map<string, HttpLambdaIntegration>();
     for (const route of HTTP_ROUTES) {
@@ -171,5 +205,6 @@ export class TollgateStack extends Stack {
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
     new CfnOutput(this, 'UserPoolId', { value: users.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: client.userPoolClientId });
+    new CfnOutput(this, 'OperatorAlertsTopicArn', { value: alarms.topic.topicArn });
   }
 }

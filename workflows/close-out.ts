@@ -1,42 +1,32 @@
 import { Duration } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import {
-  Fail,
-  JsonPath,
-  type StateMachine,
-  Succeed,
-  TaskInput,
-  Timeout,
-} from 'aws-cdk-lib/aws-stepfunctions';
-import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Fail, type StateMachine, Succeed } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { GateWait } from './gate-wait.ts';
 import { standardStateMachine } from './standard-state-machine.ts';
 
 export interface CloseOutWorkflowProps {
-  closeProject: IFunction;
+  openGate: IFunction;
+  expireGate: IFunction;
+  applyDecision: IFunction;
 }
 
-/** Close-out: close the project (trail entry, notices to requester and sponsor). */
+/**
+ * Close-out: the sponsor's sign-off on the close-out checklist (a link, like a gate), then
+ * the project's final status, the closing notices and the sealed trail (ApplyDecision).
+ */
 export class CloseOutWorkflow extends Construct {
   readonly stateMachine: StateMachine;
 
   constructor(scope: Construct, id: string, props: CloseOutWorkflowProps) {
     super(scope, id);
-    const close = new LambdaInvoke(this, 'CloseProject', {
-      lambdaFunction: props.closeProject,
-      payload: TaskInput.fromObject({
-        projectId: JsonPath.stringAt('$.projectId'),
-        reason: JsonPath.stringAt('$.reason'),
-      }),
-      resultSelector: { 'status.$': '$.Payload.status' },
-      resultPath: '$.closeOut',
-      taskTimeout: Timeout.duration(Duration.seconds(30)),
-    }).addCatch(new Fail(this, 'CloseOutFailed', { error: 'CloseOutFailed' }), { resultPath: '$.error' });
+    const failed = new Fail(this, 'CloseOutFailed', { error: 'CloseOutFailed', causePath: '$.error.Cause' });
+    const signOff = new GateWait(this, 'SignOff', { ...props, failed });
     this.stateMachine = standardStateMachine(
       this,
       'close-out',
-      close.next(new Succeed(this, 'Closed')),
-      Duration.hours(1),
+      signOff.next(new Succeed(this, 'Closed')),
+      Duration.days(365),
     );
   }
 }

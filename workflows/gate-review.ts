@@ -1,134 +1,99 @@
-import { Duration } from 'aws-cdk-lib';
+import { Aws, Duration } from 'aws-cdk-lib';
+import { Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import {
   Choice,
   Condition,
+  CustomState,
   Fail,
-  IntegrationPattern,
   type IStateMachine,
   JsonPath,
-  Pass,
   type StateMachine,
   Succeed,
   TaskInput,
   Timeout,
 } from 'aws-cdk-lib/aws-stepfunctions';
-import { LambdaInvoke, StepFunctionsStartExecution } from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { StepFunctionsStartExecution } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { GateWait } from './gate-wait.ts';
 import { standardStateMachine } from './standard-state-machine.ts';
 
 export interface GateReviewWorkflowProps {
   openGate: IFunction;
   expireGate: IFunction;
-  parkOnHold: IFunction;
+  applyDecision: IFunction;
   closeOut: IStateMachine;
-  /** Backstop on each gate wait; real deadlines are data, enforced from the gate's SLA. */
-  gateTimeout?: Duration;
-  /** How long a project may stay on hold before it is closed out. */
-  holdTimeout?: Duration;
 }
 
 /**
- * One execution per project runs its gates in a loop: open a gate and wait for its
- * decision (the token is stored server-side by OpenGate), then follow the route the
- * decision chose — the next gate, a recycled earlier gate, hold, or close-out.
+ * One execution per gate instance (ADR 0006): wait for the gate's decision, follow it, and
+ * start what it leads to — a fresh execution of this machine for a gate that opens at once
+ * (its own ARN is `$$.StateMachine.Id`), or the close-out. A stage, a hold or a resume ends
+ * the execution: no execution lives longer than one gate review, far below the one-year limit.
  */
 export class GateReviewWorkflow extends Construct {
   readonly stateMachine: StateMachine;
 
   constructor(scope: Construct, id: string, props: GateReviewWorkflowProps) {
     super(scope, id);
-    const gateTimeout = props.gateTimeout ?? Duration.days(30);
-    const holdTimeout = props.holdTimeout ?? Duration.days(180);
     const failed = new Fail(this, 'GateReviewFailed', {
       error: 'GateReviewFailed',
       causePath: '$.error.Cause',
     });
+    const reviewed = new Succeed(this, 'Reviewed');
+    const wait = new GateWait(this, 'Wait', { ...props, failed });
+    const nextInput = { 'projectId.$': '$.projectId', 'gate.$': '$.next.gate' };
 
-    const openGate = new LambdaInvoke(this, 'OpenGate', {
-      lambdaFunction: props.openGate,
-      integrationPattern: IntegrationPattern.WAIT_FOR_TASK_TOKEN,
-      payload: TaskInput.fromObject({
-        taskToken: JsonPath.taskToken,
-        projectId: JsonPath.stringAt('$.projectId'),
-        gate: JsonPath.objectAt('$.gate'),
-      }),
-      resultPath: '$.result',
-      taskTimeout: Timeout.duration(gateTimeout),
-    });
-    const expireGate = new LambdaInvoke(this, 'ExpireGate', {
-      lambdaFunction: props.expireGate,
-      payload: TaskInput.fromObject({
-        projectId: JsonPath.stringAt('$.projectId'),
-        gate: JsonPath.objectAt('$.gate'),
-      }),
-      resultSelector: {
-        'outcome.$': '$.Payload.outcome',
-        'decidedAt.$': '$.Payload.decidedAt',
-        'next.$': '$.Payload.next',
-      },
-      resultPath: '$.result',
-      taskTimeout: Timeout.duration(Duration.seconds(30)),
-    }).addCatch(failed, { resultPath: '$.error' });
-    openGate.addCatch(expireGate, { errors: ['States.Timeout'], resultPath: '$.timeout' });
-    openGate.addCatch(failed, { resultPath: '$.error' });
-
-    // The next gate instance: `result.next` carries its gate id and sequence number.
-    const nextGate = new Pass(this, 'NextGate', {
-      parameters: {
-        'projectId.$': '$.projectId',
-        gate: { 'gateId.$': '$.result.next.gateId', 'sequence.$': '$.result.next.sequence' },
-      },
-    });
-    nextGate.next(openGate);
-
-    const parkOnHold = new LambdaInvoke(this, 'ParkOnHold', {
-      lambdaFunction: props.parkOnHold,
-      integrationPattern: IntegrationPattern.WAIT_FOR_TASK_TOKEN,
-      payload: TaskInput.fromObject({
-        taskToken: JsonPath.taskToken,
-        projectId: JsonPath.stringAt('$.projectId'),
-        gate: {
-          gateId: JsonPath.stringAt('$.result.next.gateId'),
-          sequence: JsonPath.numberAt('$.result.next.sequence'),
+    const startNextReview = new CustomState(this, 'StartNextGateReview', {
+      stateJson: {
+        Type: 'Task',
+        Resource: `arn:${Aws.PARTITION}:states:::states:startExecution`,
+        Parameters: {
+          'StateMachineArn.$': '$$.StateMachine.Id',
+          'Name.$': '$.next.executionName',
+          Input: nextInput,
         },
-        decidedSequence: JsonPath.numberAt('$.gate.sequence'),
-      }),
-      resultPath: JsonPath.DISCARD,
-      taskTimeout: Timeout.duration(holdTimeout),
-    });
-    const holdExpired = new Pass(this, 'HoldExpired', {
-      parameters: {
-        'projectId.$': '$.projectId',
-        result: { next: { route: 'close-out', reason: 'hold-expired' } },
+        ResultPath: null,
+        TimeoutSeconds: 30,
       },
     });
-    parkOnHold.addCatch(holdExpired, { errors: ['States.Timeout'], resultPath: '$.timeout' });
-    parkOnHold.addCatch(failed, { resultPath: '$.error' });
-    parkOnHold.next(nextGate);
+    // Started before (a redelivered step): done. Anything else fails the execution; the
+    // project stays on the sweeper's agenda until its next gate opens.
+    startNextReview.addCatch(reviewed, { errors: ['StepFunctions.ExecutionAlreadyExistsException'] });
+    startNextReview.addCatch(failed, { resultPath: '$.error' });
+    startNextReview.next(reviewed);
 
     const startCloseOut = new StepFunctionsStartExecution(this, 'StartCloseOut', {
       stateMachine: props.closeOut,
-      name: JsonPath.format('close-{}', JsonPath.stringAt('$.projectId')),
+      name: JsonPath.stringAt('$.next.executionName'),
       input: TaskInput.fromObject({
         projectId: JsonPath.stringAt('$.projectId'),
-        reason: JsonPath.stringAt('$.result.next.reason'),
+        gate: JsonPath.objectAt('$.next.gate'),
       }),
       resultPath: JsonPath.DISCARD,
       taskTimeout: Timeout.duration(Duration.seconds(30)),
     });
+    startCloseOut.addCatch(reviewed, { errors: ['StepFunctions.ExecutionAlreadyExistsException'] });
     startCloseOut.addCatch(failed, { resultPath: '$.error' });
-    holdExpired.next(startCloseOut);
-    startCloseOut.next(new Succeed(this, 'Reviewed'));
+    startCloseOut.next(reviewed);
 
-    const route = new Choice(this, 'FollowDecision')
-      .when(Condition.stringEquals('$.result.next.route', 'open-gate'), nextGate)
-      .when(Condition.stringEquals('$.result.next.route', 'hold'), parkOnHold)
-      .when(Condition.stringEquals('$.result.next.route', 'close-out'), startCloseOut)
-      .otherwise(new Fail(this, 'UnknownRoute', { error: 'UnknownRoute' }));
-    openGate.next(route);
-    expireGate.next(route);
+    const route = new Choice(this, 'FollowRoute')
+      .when(Condition.stringEquals('$.next.route', 'open-gate'), startNextReview)
+      .when(Condition.stringEquals('$.next.route', 'close-out'), startCloseOut)
+      .otherwise(reviewed);
 
-    this.stateMachine = standardStateMachine(this, 'gate-review', openGate, Duration.days(365));
+    // A gate's deadline is at most 180 days out (definition.ts); the machine's limit is a backstop.
+    this.stateMachine = standardStateMachine(this, 'gate-review', wait.next(route), Duration.days(365));
+
+    // A separate policy: the machine's own role policy cannot name the machine (a cycle).
+    new Policy(this, 'StartsItself', {
+      roles: [this.stateMachine.role],
+      statements: [
+        new PolicyStatement({
+          actions: ['states:StartExecution'],
+          resources: [this.stateMachine.stateMachineArn],
+        }),
+      ],
+    });
   }
 }

@@ -1,6 +1,8 @@
 import { Duration } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import {
+  Choice,
+  Condition,
   Fail,
   type IStateMachine,
   JsonPath,
@@ -16,9 +18,14 @@ import { standardStateMachine } from './standard-state-machine.ts';
 export interface IntakeWorkflowProps {
   recordProposal: IFunction;
   gateReview: IStateMachine;
+  closeOut: IStateMachine;
 }
 
-/** Intake: record the proposal (validated, definition pinned), then start its gate review. */
+/**
+ * Intake: record the proposal (validated, definition pinned, skip rules applied). The project
+ * then works on its first stage — or, where the definition says the first gate opens from
+ * intake, that gate's review starts.
+ */
 export class IntakeWorkflow extends Construct {
   readonly stateMachine: StateMachine;
 
@@ -28,28 +35,36 @@ export class IntakeWorkflow extends Construct {
       error: 'ProposalRejected',
       causePath: JsonPath.stringAt('$.rejection.Cause'),
     });
+    const submitted = new Succeed(this, 'Submitted');
     const record = new LambdaInvoke(this, 'RecordProposal', {
       lambdaFunction: props.recordProposal,
       payload: TaskInput.fromJsonPathAt('$'),
-      resultSelector: { 'projectId.$': '$.Payload.projectId', 'gate.$': '$.Payload.gate' },
-      resultPath: '$.intake',
+      resultSelector: {
+        'route.$': '$.Payload.route',
+        'gate.$': '$.Payload.gate',
+        'executionName.$': '$.Payload.executionName',
+      },
+      resultPath: '$.next',
       taskTimeout: Timeout.duration(Duration.seconds(30)),
     }).addCatch(rejected, { errors: ['ProposalRejectedError', 'TaskInputError'], resultPath: '$.rejection' });
-    const startReview = new StepFunctionsStartExecution(this, 'StartGateReview', {
-      stateMachine: props.gateReview,
-      name: JsonPath.format('review-{}', JsonPath.stringAt('$.intake.projectId')),
-      input: TaskInput.fromObject({
-        projectId: JsonPath.stringAt('$.intake.projectId'),
-        gate: JsonPath.objectAt('$.intake.gate'),
-      }),
-      resultPath: JsonPath.DISCARD,
-      taskTimeout: Timeout.duration(Duration.seconds(30)),
-    });
-    this.stateMachine = standardStateMachine(
-      this,
-      'intake',
-      record.next(startReview).next(new Succeed(this, 'Submitted')),
-      Duration.minutes(15),
-    );
+    const start = (id: string, machine: IStateMachine) =>
+      new StepFunctionsStartExecution(this, id, {
+        stateMachine: machine,
+        name: JsonPath.stringAt('$.next.executionName'),
+        input: TaskInput.fromObject({
+          projectId: JsonPath.stringAt('$.projectId'),
+          gate: JsonPath.objectAt('$.next.gate'),
+        }),
+        resultPath: JsonPath.DISCARD,
+        taskTimeout: Timeout.duration(Duration.seconds(30)),
+      })
+        // Started before (a redelivered step): done. Otherwise the sweeper starts it later.
+        .addCatch(submitted, { errors: ['States.ALL'], resultPath: JsonPath.DISCARD })
+        .next(submitted);
+    const route = new Choice(this, 'WhereItStarts')
+      .when(Condition.stringEquals('$.next.route', 'open-gate'), start('StartGateReview', props.gateReview))
+      .when(Condition.stringEquals('$.next.route', 'close-out'), start('StartCloseOut', props.closeOut))
+      .otherwise(submitted);
+    this.stateMachine = standardStateMachine(this, 'intake', record.next(route), Duration.minutes(15));
   }
 }

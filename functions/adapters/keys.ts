@@ -1,19 +1,26 @@
 /**
  * The one place that knows the single table's key layout.
  *
- *   pk                  sk                         item
- *   DEF#<id>            V#<000001>                 a published process definition version
- *   DEF#<id>            CURRENT                    pointer to the version new projects start on
- *   PROJECT#<id>        PROJECT                    the project (proposal, status, pinned definition)
- *   PROJECT#<id>        GATE#<0001>                a gate instance (task token kept here, server-side)
- *   PROJECT#<id>        GATE#<0001>#REQ#<email>    an approval request (one per approver per instance)
- *   PROJECT#<id>        GATE#<0001>#VOTE#<email>   an approver's decision (exactly one, conditional put)
- *   PROJECT#<id>        TRAIL#<0000000001>         a trail entry (hash-chained)
- *   PROJECT#<id>        TRAIL#HEAD                 the chain head, moved in the same transaction
- *   LINK#<sha256>       LINK                       an approval link, by the hash of its secret
+ *   pk                       sk                          item
+ *   DEF#<id>                 V#<000001>                  a published process definition version
+ *   DEF#<id>                 CURRENT                     pointer to the version new projects start on
+ *   PERSON#<email>           PERSON                      a person of the directory (canonical e-mail)
+ *   PROJECT#<id>             PROJECT                     the project (proposal, status, stage, hold)
+ *   PROJECT#<id>             GATE#<0001>                 a gate instance (task token kept here, server-side)
+ *   PROJECT#<id>             GATE#<0001>#REQ#<email>     an approval request (one per approver per instance)
+ *   PROJECT#<id>             GATE#<0001>#VOTE#<email>    an approver's decision (exactly one, conditional put)
+ *   PROJECT#<id>             SUB#<0001>                  the stage submission that opened gate instance 0001
+ *   PROJECT#<id>             COND#<0001>-<n>             a condition of a Conditional Go
+ *   LINK#<sha256>            LINK                        an approval link, by the hash of its secret
+ *   IDEMPOTENCY#<owner>      KEY#<key>                   which project a client's Idempotency-Key made
+ *   CHAIN#<chain>            E#<0000000001>              a trail entry (hash-chained per chain)
+ *   CHAIN#<chain>            HEAD                        the chain head, moved in the same transaction
  *
  * GSI1 "pending by approver": gsi1pk APPROVER#<email>, gsi1sk <dueAt>#<project>#<seq>
- * GSI2 "open gates by deadline": gsi2pk OPEN_GATES, gsi2sk <dueAt>#<project>#<seq>
+ * GSI2 "open by deadline" (the sweeper's agenda): gsi2pk AGENDA#<shard>, gsi2sk <when>#<kind>#<ref>:
+ *   when something must next happen to an open gate (send, remind, escalate, deadline), a decided
+ *   gate (resume), a condition (missed) or a project (an execution owed). Sharded by project so
+ *   no one partition carries every open item.
  */
 export const TABLE_KEYS = {
   partitionKey: 'pk',
@@ -21,20 +28,36 @@ export const TABLE_KEYS = {
   timeToLive: 'expiresAtEpoch',
   indexes: [
     { name: 'pending-by-approver', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
-    { name: 'open-gates-by-deadline', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
+    { name: 'open-by-deadline', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
   ],
 } as const;
 
+export const AGENDA_INDEX = TABLE_KEYS.indexes[1].name;
+/** Partitions of the agenda index; the sweeper reads each. Changing it strands scheduled items. */
+export const AGENDA_SHARDS = 8;
+
 const pad = (n: number, width: number) => String(n).padStart(width, '0');
+
+/** A project's agenda shard: from the random tail of its uuid. */
+export function agendaShard(projectId: string): number {
+  return Number.parseInt(projectId.slice(-2), 16) % AGENDA_SHARDS || 0;
+}
+
+const agenda = (projectId: string, at: string, kind: 'G' | 'C' | 'P', ref: string) => ({
+  gsi2pk: `AGENDA#${agendaShard(projectId)}`,
+  gsi2sk: `${at}#${kind}#${projectId}${ref ? `#${ref}` : ''}`,
+});
 
 export const keys = {
   definitionVersion: (id: string, version: number) => ({ pk: `DEF#${id}`, sk: `V#${pad(version, 6)}` }),
   definitionCurrent: (id: string) => ({ pk: `DEF#${id}`, sk: 'CURRENT' }),
+  person: (email: string) => ({ pk: `PERSON#${email}`, sk: 'PERSON' }),
   project: (projectId: string) => ({ pk: `PROJECT#${projectId}`, sk: 'PROJECT' }),
   gate: (projectId: string, sequence: number) => ({
     pk: `PROJECT#${projectId}`,
     sk: `GATE#${pad(sequence, 4)}`,
   }),
+  gatePrefix: (projectId: string) => ({ pk: `PROJECT#${projectId}`, skPrefix: 'GATE#' }),
   request: (projectId: string, sequence: number, approver: string) => ({
     pk: `PROJECT#${projectId}`,
     sk: `GATE#${pad(sequence, 4)}#REQ#${approver}`,
@@ -51,19 +74,44 @@ export const keys = {
     pk: `PROJECT#${projectId}`,
     skPrefix: `GATE#${pad(sequence, 4)}#VOTE#`,
   }),
-  trailEntry: (projectId: string, seq: number) => ({
+  submission: (projectId: string, sequence: number) => ({
     pk: `PROJECT#${projectId}`,
-    sk: `TRAIL#${pad(seq, 10)}`,
+    sk: `SUB#${pad(sequence, 4)}`,
   }),
-  trailHead: (projectId: string) => ({ pk: `PROJECT#${projectId}`, sk: 'TRAIL#HEAD' }),
-  trailPrefix: (projectId: string) => ({ pk: `PROJECT#${projectId}`, skPrefix: 'TRAIL#0' }),
+  condition: (projectId: string, conditionId: string) => ({
+    pk: `PROJECT#${projectId}`,
+    sk: `COND#${conditionId}`,
+  }),
+  conditionPrefix: (projectId: string) => ({ pk: `PROJECT#${projectId}`, skPrefix: 'COND#' }),
   link: (hash: string) => ({ pk: `LINK#${hash}`, sk: 'LINK' }),
+  idempotency: (owner: string, key: string) => ({ pk: `IDEMPOTENCY#${owner}`, sk: `KEY#${key}` }),
+  trailEntry: (chain: string, seq: number) => ({ pk: `CHAIN#${chain}`, sk: `E#${pad(seq, 10)}` }),
+  trailHead: (chain: string) => ({ pk: `CHAIN#${chain}`, sk: 'HEAD' }),
+  trailPrefix: (chain: string) => ({ pk: `CHAIN#${chain}`, skPrefix: 'E#' }),
   pendingByApprover: (approver: string, dueAt: string, projectId: string, sequence: number) => ({
     gsi1pk: `APPROVER#${approver}`,
     gsi1sk: `${dueAt}#${projectId}#${pad(sequence, 4)}`,
   }),
-  openGateByDeadline: (dueAt: string, projectId: string, sequence: number) => ({
-    gsi2pk: 'OPEN_GATES',
-    gsi2sk: `${dueAt}#${projectId}#${pad(sequence, 4)}`,
-  }),
+  gateAgenda: (projectId: string, sequence: number, at: string) =>
+    agenda(projectId, at, 'G', pad(sequence, 4)),
+  conditionAgenda: (projectId: string, conditionId: string, at: string) =>
+    agenda(projectId, at, 'C', conditionId),
+  projectAgenda: (projectId: string, at: string) => agenda(projectId, at, 'P', ''),
+  agendaShard: (shard: number) => `AGENDA#${shard}`,
 };
+
+/** Reads an agenda index sort key back into what it points at. */
+export function parseAgendaKey(
+  gsi2sk: string,
+):
+  | { kind: 'G'; at: string; projectId: string; sequence: number }
+  | { kind: 'C'; at: string; projectId: string; conditionId: string }
+  | { kind: 'P'; at: string; projectId: string }
+  | undefined {
+  const [at, kind, projectId, ref] = gsi2sk.split('#');
+  if (!at || !projectId) return undefined;
+  if (kind === 'G' && ref) return { kind, at, projectId, sequence: Number(ref) };
+  if (kind === 'C' && ref) return { kind, at, projectId, conditionId: ref };
+  if (kind === 'P') return { kind, at, projectId };
+  return undefined;
+}

@@ -9,8 +9,8 @@ export class SesMailer implements Mailer {
     private readonly sender: string,
   ) {}
 
-  async send(mail: Mail): Promise<void> {
-    await this.client.send(
+  async send(mail: Mail): Promise<{ messageId: string }> {
+    const out = await this.client.send(
       new SendEmailCommand({
         Source: this.sender,
         Destination: { ToAddresses: [mail.to] },
@@ -20,6 +20,8 @@ export class SesMailer implements Mailer {
         },
       }),
     );
+    if (!out.MessageId) throw new Error('SES accepted the mail without a message id');
+    return { messageId: out.MessageId };
   }
 }
 

@@ -6,17 +6,45 @@ export const GENESIS_HASH = '0'.repeat(64);
 export interface TrailActor {
   /** `person` acts through the API or a link; `system` is a workflow step or the sweeper. */
   type: 'person' | 'system';
+  /** A person's e-mail (their `sub` once signed in is in `sub`); a system component's name. */
   id: string;
+  sub?: string;
+  name?: string;
+  role?: string;
 }
+
+/**
+ * The chains entries are appended to: one per project, and a few for what has no project
+ * (refused proposals, refused requests, definitions, the people directory).
+ */
+export const CHAINS = {
+  project: (projectId: string) => `project/${projectId}`,
+  intake: 'intake',
+  access: 'access',
+  definition: (definitionId: string) => `definition/${definitionId}`,
+  people: 'people',
+} as const;
+
+/** What may still be appended to a sealed (closed-out) project's chain. */
+export const APPENDABLE_AFTER_SEAL: readonly string[] = ['trail.exported'];
 
 /** What happened, as recorded; the chain fields are added by `appendTo`. */
 export interface TrailEvent {
-  projectId: string;
+  /** Which chain the entry joins (CHAINS). */
+  chain: string;
+  /** What it is about. */
+  subject?: {
+    projectId?: string;
+    gateId?: string;
+    sequence?: number;
+    definitionId?: string;
+    person?: string;
+  };
   /** Server time, UTC, ISO 8601. */
   at: string;
   actor: TrailActor;
   action: string;
-  definition: { id: string; version: number };
+  definition?: { id: string; version: number };
   /** Where the request came from (absent for system steps). */
   source?: { ip: string; userAgent: string };
   /** Version hash of the gate package the actor saw, when acting on a gate. */
@@ -57,6 +85,18 @@ function entryHash(entry: Omit<TrailEntry, 'hash'>): string {
 export function appendTo(head: ChainHead | undefined, event: TrailEvent): TrailEntry {
   const body = { ...event, seq: (head?.seq ?? 0) + 1, prevHash: head?.hash ?? GENESIS_HASH };
   return { ...body, hash: entryHash(body) };
+}
+
+/** Several links at once (one transaction records them together), in order. */
+export function appendAll(head: ChainHead | undefined, events: readonly TrailEvent[]): TrailEntry[] {
+  const entries: TrailEntry[] = [];
+  let current = head;
+  for (const event of events) {
+    const entry = appendTo(current, event);
+    entries.push(entry);
+    current = { seq: entry.seq, hash: entry.hash };
+  }
+  return entries;
 }
 
 export type Verification =

@@ -1,15 +1,25 @@
-import { repositoryFromEnv } from '../adapters/dynamodb.ts';
-import { once, systemClock } from '../adapters/environment.ts';
+import { repositoryFromEnv } from '../adapters/dynamodb/repository.ts';
+import { once, settingsFromEnv, systemClock } from '../adapters/environment.ts';
 import { workflowFromEnv } from '../adapters/workflow.ts';
+import { CHAINS } from '../domain/trail.ts';
+import { log } from '../logger.ts';
+import { requireRole } from '../usecases/caller.ts';
+import { markConditionMet } from '../usecases/conditions.ts';
 import { submitProposal } from '../usecases/intake.ts';
 import type { Ports } from '../usecases/ports.ts';
 import { projectStatus } from '../usecases/projects.ts';
-import { callerOf, requireRole } from './caller.ts';
+import { submitStage } from '../usecases/submissions.ts';
+import { callerOf } from './caller.ts';
+import { pathParameter } from './paths.ts';
+import { refusalsOf } from './refusals.ts';
 import { type HttpEvent, httpFunction, json, jsonBody, requestSource } from './wrapper.ts';
 
-type ProjectPorts = Pick<Ports, 'repository' | 'workflow' | 'clock'>;
+type ProjectPorts = Pick<Ports, 'repository' | 'workflow' | 'clock' | 'settings' | 'log'>;
 
-/** Requester routes, behind the JWT authorizer: submit a proposal, see where a project stands. */
+/**
+ * Requester routes, behind the JWT authorizer: submit a proposal, see where a project
+ * stands, submit a stage's deliverables, mark a condition met.
+ */
 export function projectRoutes(ports: () => ProjectPorts) {
   return httpFunction(
     [
@@ -19,29 +29,69 @@ export function projectRoutes(ports: () => ProjectPorts) {
         handler: async (event: HttpEvent) => {
           const caller = callerOf(event);
           requireRole(caller, 'requester');
-          const { projectId } = await submitProposal(ports(), {
-            requester: { email: caller.email, name: caller.name },
+          const { projectId, replayed } = await submitProposal(ports(), {
+            caller,
             body: jsonBody(event),
             source: requestSource(event),
+            idempotencyKey: event.headers?.['idempotency-key'],
           });
           return json(
             202,
             { projectId, status: 'submitted', href: `/projects/${projectId}` },
-            { location: `/projects/${projectId}` },
+            { location: `/projects/${projectId}`, ...(replayed ? { 'idempotent-replayed': 'true' } : {}) },
           );
         },
       },
       {
         method: 'GET',
         path: '/projects/{projectId}',
-        handler: async (event: HttpEvent) =>
-          json(200, await projectStatus(ports(), callerOf(event), event.pathParameters?.projectId ?? '')),
+        handler: async (event: HttpEvent) => {
+          const caller = callerOf(event);
+          return json(200, await projectStatus(ports(), caller, pathParameter(event, 'projectId')));
+        },
+      },
+      {
+        method: 'POST',
+        path: '/projects/{projectId}/submissions',
+        handler: async (event: HttpEvent) => {
+          const caller = callerOf(event);
+          const projectId = pathParameter(event, 'projectId');
+          const gate = await submitStage(ports(), caller, {
+            projectId,
+            body: jsonBody(event),
+            source: requestSource(event),
+          });
+          return json(202, { ...gate, status: 'in-review', href: `/projects/${projectId}` });
+        },
+      },
+      {
+        method: 'POST',
+        path: '/projects/{projectId}/conditions/{conditionId}/met',
+        handler: async (event: HttpEvent) => {
+          const caller = callerOf(event);
+          const condition = await markConditionMet(ports(), caller, {
+            projectId: pathParameter(event, 'projectId'),
+            conditionId: pathParameter(event, 'conditionId'),
+            body: jsonBody(event),
+            source: requestSource(event),
+          });
+          return json(200, condition);
+        },
       },
     ],
     'json',
+    refusalsOf(ports, {
+      fallbackChain: (event) => (event.routeKey === 'POST /proposals' ? CHAINS.intake : CHAINS.access),
+    }),
   );
 }
 
 export const handler = projectRoutes(
-  once(() => ({ repository: repositoryFromEnv(), workflow: workflowFromEnv(), clock: systemClock })),
+  once(() => ({
+    repository: repositoryFromEnv(),
+    workflow: workflowFromEnv(),
+    clock: systemClock,
+    settings: settingsFromEnv(),
+    log,
+  })),
 );

@@ -35,18 +35,29 @@ const COMMON_HEADERS = {
   'strict-transport-security': 'max-age=31536000; includeSubDomains',
 };
 
+/** Records a refused request (a 4xx) in the trail; see usecases/refusals.ts. */
+export type RefusalRecorder = (event: HttpEvent, error: TollgateError) => Promise<void>;
+
 /**
  * The one HTTP handler wrapper: routes, normalised headers, security headers on every
- * response, and errors turned into clear 4xx bodies or a generic 5xx (details only in logs).
+ * response, errors turned into clear 4xx bodies or a generic 5xx (details only in logs),
+ * and every refusal recorded.
  */
-export function httpFunction(routes: HttpRoute[], presentation: Presentation) {
+export function httpFunction(
+  routes: HttpRoute[],
+  presentation: Presentation,
+  recordRefusal?: RefusalRecorder,
+) {
   return middy<HttpEvent, HttpResult>()
     .use(httpHeaderNormalizer())
-    .use(responses(presentation))
+    .use(responses(presentation, recordRefusal))
     .handler(httpRouterHandler<HttpEvent, APIGatewayProxyResultV2>({ routes }) as never);
 }
 
-function responses(presentation: Presentation): MiddlewareObj<HttpEvent, HttpResult> {
+function responses(
+  presentation: Presentation,
+  recordRefusal?: RefusalRecorder,
+): MiddlewareObj<HttpEvent, HttpResult> {
   return {
     after: async (request) => {
       request.response = {
@@ -70,6 +81,7 @@ function responses(presentation: Presentation): MiddlewareObj<HttpEvent, HttpRes
               : String(error),
         });
       }
+      if (error instanceof TollgateError && recordRefusal) await recordRefusal(request.event, error);
       const problems = error instanceof InvalidInputError ? error.problems : undefined;
       request.response =
         presentation === 'html'

@@ -1,7 +1,8 @@
-import { repositoryFromEnv } from '../adapters/dynamodb.ts';
+import { repositoryFromEnv } from '../adapters/dynamodb/repository.ts';
 import { once, settingsFromEnv, systemClock } from '../adapters/environment.ts';
 import { mailerFromEnv } from '../adapters/mailer.ts';
 import { workflowFromEnv } from '../adapters/workflow.ts';
+import { log } from '../logger.ts';
 import { openGate } from '../usecases/gates.ts';
 import { parseTaskInput, schemas } from './inputs.ts';
 import { taskFunction } from './wrapper.ts';
@@ -12,9 +13,10 @@ const ports = once(() => ({
   workflow: workflowFromEnv(),
   clock: systemClock,
   settings: settingsFromEnv(),
+  log,
 }));
 
-/** Gate review wait (.waitForTaskToken): open the gate, keep the token server-side, e-mail the approvers. */
+/** The wait (.waitForTaskToken) of a gate review or a close-out sign-off: open it, keep the token server-side, mail. */
 export const handler = taskFunction('open-gate', async (input: unknown) => {
   await openGate(ports(), parseTaskInput(schemas.waitingGate, input));
   return { status: 'waiting' };

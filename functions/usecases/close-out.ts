@@ -1,40 +1,92 @@
+import { CHAINS } from '../domain/trail.ts';
 import { closeOutEmail } from '../views/email.ts';
-import { type Ports, WriteRejectedError } from './ports.ts';
+import type { GateInstance, Project } from './model.ts';
+import { sendNotice } from './notify.ts';
+import type { Ports } from './ports.ts';
+import { loadProjectAndDefinition, nowIso, projectEvent, SYSTEM } from './shared.ts';
+import { changeWithRetry } from './transitions.ts';
 
-export interface CloseOutInput {
-  projectId: string;
-  reason: string;
+type CloseOutPorts = Pick<Ports, 'repository' | 'mailer' | 'clock' | 'settings' | 'log'>;
+
+/**
+ * After the sponsor's sign-off (or its deadline): the project's final status, the closing
+ * notices, then the trail sealed — nothing is appended to it after that but exports. Each
+ * step is done once; a repeated call (a retry, the sweeper) finishes what is left.
+ */
+export async function closeProject(ports: CloseOutPorts, signOffGate: GateInstance): Promise<void> {
+  const { project } = await loadProjectAndDefinition(ports, signOffGate.projectId);
+  const reason = project.closeReason ?? 'completed';
+  if (project.status !== 'closed') {
+    const at = nowIso(ports);
+    const signOff = await signOffOf(ports, signOffGate);
+    await changeWithRetry(ports, project.projectId, (current) => ({
+      projectId: current.projectId,
+      expectedVersion: current.version,
+      set: { status: 'closed', closedAt: at, signOff, updatedAt: at },
+      remove: ['pendingStart'],
+      agendaAt: null,
+      events: [
+        projectEvent(current, 'project.closed', {
+          at,
+          actor: SYSTEM.closeOut,
+          gate: signOffGate,
+          detail: { reason, signOff },
+        }),
+      ],
+    }));
+  }
+  const closed = (await ports.repository.getProject(project.projectId)) as Project;
+  if (!closed.noticesSentAt) {
+    const signOff = closed.signOff?.given
+      ? `${closed.signOff.name} signed it off on ${closed.signOff.at.slice(0, 16).replace('T', ' ')} UTC.`
+      : 'The sponsor did not sign it off by the deadline.';
+    const recipients = new Set(
+      [closed.requester.email, closed.manager?.email, closed.sponsorEmail].filter((e) => e !== undefined),
+    );
+    for (const to of recipients) {
+      await sendNotice(
+        ports,
+        closed,
+        closeOutEmail({ to, title: closed.title, reason, at: closed.closedAt ?? nowIso(ports), signOff }),
+        'closed',
+      );
+    }
+    await ports.repository.changeProject({
+      projectId: closed.projectId,
+      expectedVersion: closed.version,
+      set: { noticesSentAt: nowIso(ports) },
+      events: [],
+    });
+  }
+  const head = await ports.repository.getTrailHead(CHAINS.project(project.projectId));
+  if (!head?.sealed) {
+    const at = nowIso(ports);
+    await changeWithRetry(ports, project.projectId, (current) => ({
+      projectId: current.projectId,
+      expectedVersion: current.version,
+      set: {},
+      applied: { sequence: signOffGate.sequence, at, next: { route: 'close-out', reason } },
+      events: [
+        projectEvent(current, 'trail.sealed', {
+          at,
+          actor: SYSTEM.closeOut,
+          detail: { lastEntry: head?.seq ?? 0 },
+        }),
+      ],
+      seal: true,
+    }));
+  }
 }
 
-/** Close-out task: marks the project closed with its trail entry, then tells requester and sponsor (once). */
-export async function closeProject(
-  ports: Pick<Ports, 'repository' | 'mailer' | 'clock'>,
-  input: CloseOutInput,
-) {
-  const project = await ports.repository.getProject(input.projectId);
-  if (!project) throw new Error(`project ${input.projectId} does not exist`);
-  if (project.status === 'closed') return { projectId: project.projectId, status: 'closed' as const };
-  const at = ports.clock.now().toISOString();
-  try {
-    await ports.repository.closeProject(
-      project.projectId,
-      { at, reason: input.reason },
-      {
-        projectId: project.projectId,
-        at,
-        actor: { type: 'system', id: 'close-out' },
-        action: 'project.closed',
-        definition: project.definition,
-        detail: { reason: input.reason, lastGate: project.currentGate },
-      },
-    );
-  } catch (error) {
-    if (error instanceof WriteRejectedError)
-      return { projectId: project.projectId, status: 'closed' as const };
-    throw error;
-  }
-  for (const to of new Set([project.requester.email, project.sponsorEmail])) {
-    await ports.mailer.send(closeOutEmail({ to, title: project.title, reason: input.reason, at }));
-  }
-  return { projectId: project.projectId, status: 'closed' as const };
+async function signOffOf(ports: CloseOutPorts, gate: GateInstance): Promise<NonNullable<Project['signOff']>> {
+  if (gate.status !== 'decided') return { given: false, lapsedAt: gate.decidedAt ?? nowIso(ports) };
+  const [vote] = await ports.repository.listVotes(gate.projectId, gate.sequence);
+  const requests = await ports.repository.listRequests(gate.projectId, gate.sequence);
+  const by = vote?.approver ?? gate.approvers[0] ?? '';
+  return {
+    given: true,
+    by,
+    name: requests.find((r) => r.approver === by)?.name ?? by,
+    at: vote?.at ?? gate.decidedAt ?? '',
+  };
 }

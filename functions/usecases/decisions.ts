@@ -1,19 +1,35 @@
-import { parseDecision } from '../domain/decision.ts';
+import { gateAgenda, nextAgendaAt, RESUME_GRACE_MS } from '../domain/agenda.ts';
+import { type Condition, type Decision, parseDecision } from '../domain/decision.ts';
 import type { ProcessDefinition } from '../domain/definition.ts';
 import { ConflictError, GoneError, InvalidInputError, NotFoundError } from '../domain/errors.ts';
+import { recycleTarget, skippedGates } from '../domain/lifecycle.ts';
 import { hashLinkSecret, looksLikeLinkSecret } from '../domain/links.ts';
-import type { Outcome } from '../domain/outcomes.ts';
-import { recycleTarget, routeAfter } from '../domain/routing.ts';
+import { isApproval, type Outcome } from '../domain/outcomes.ts';
 import { tally } from '../domain/rules.ts';
-import { loadProjectAndDefinition, notifyAwaited, resumeWorkflow } from './gates.ts';
-import type { ApprovalLink, GateInstance, RequestSource, VoteRecord } from './model.ts';
+import { gateScore } from '../domain/scoring.ts';
+import { awaitingOf, notifyAwaited } from './gates.ts';
+import type {
+  ApprovalLink,
+  ApprovalRequest,
+  GateInstance,
+  Project,
+  RequestSource,
+  VoteRecord,
+} from './model.ts';
 import { type Ports, WriteRejectedError } from './ports.ts';
+import { loadProjectAndDefinition, nowIso, plusMs, projectEvent, today } from './shared.ts';
+import { resumeWorkflow } from './transitions.ts';
 
 export interface DecisionView {
   approver: string;
+  /** The approver's printed name, from the directory. */
+  approverName: string;
   link: ApprovalLink;
   gate: GateInstance;
+  project: Project;
   definition: ProcessDefinition;
+  /** Everyone asked on this instance and where their request stands. */
+  requests: ApprovalRequest[];
 }
 
 /** Why a link no longer works, in words an approver understands. */
@@ -32,8 +48,8 @@ export class PackageChangedError extends ConflictError {
 }
 
 /**
- * GET /a/{secret}: finds what the link is for, and reads only. Mail scanners fetch
- * every link, so nothing here may change state.
+ * GET /a/{secret}: finds what the link is for, and reads only. Mail scanners fetch every
+ * link, so nothing here may change state.
  */
 export async function viewDecision(
   ports: Pick<Ports, 'repository' | 'clock'>,
@@ -42,26 +58,39 @@ export async function viewDecision(
   if (!looksLikeLinkSecret(secret)) throw new NotFoundError('this approval link is not known');
   const link = await ports.repository.getLink(hashLinkSecret(secret));
   if (!link) throw new NotFoundError('this approval link is not known');
+  if (link.superseded) throw new LinkGoneError(SUPERSEDED[link.superseded.by]);
   if (link.usedAt) throw new LinkGoneError('this approval link has already been used');
-  if (link.expiresAt <= ports.clock.now().toISOString())
-    throw new LinkGoneError('this approval link has expired');
+  if (link.expiresAt <= nowIso(ports)) throw new LinkGoneError('this approval link has expired');
   const gate = await ports.repository.getGate(link.projectId, link.sequence);
   if (!gate) throw new NotFoundError('this approval link is not known');
   if (gate.status !== 'open') throw new LinkGoneError('this gate has already been decided');
-  const { definition } = await loadProjectAndDefinition(ports, link.projectId);
-  return { approver: link.approver, link, gate, definition };
+  const requests = await ports.repository.listRequests(link.projectId, link.sequence);
+  const mine = requests.find((r) => r.approver === link.approver);
+  if (mine?.status !== 'pending' || mine.linkHash !== link.hash)
+    throw new LinkGoneError('this approval link was replaced by a newer one or handed to someone else');
+  const { project, definition } = await loadProjectAndDefinition(ports, link.projectId);
+  return { approver: link.approver, approverName: mine.name, link, gate, project, definition, requests };
 }
 
 export interface DecisionReceipt {
   projectTitle: string;
   gateName: string;
   approver: string;
+  approverName: string;
   outcome: Outcome;
+  kind: GateInstance['kind'];
   recordedAt: string;
   /** The gate's result if this decision settled it; absent while others still have to decide. */
   gateOutcome?: Outcome;
+  weightedScore?: number;
   packageHash: string;
 }
+
+const SUPERSEDED = {
+  reminder: 'this link was replaced by a newer one: use the link in the latest e-mail about this gate',
+  delegation: 'this decision was handed to someone else',
+  reassignment: 'a PMO admin handed this decision to someone else',
+} as const;
 
 /** Retries when another approver's vote moved the gate between our read and our write. */
 const VOTE_ATTEMPTS = 5;
@@ -75,15 +104,19 @@ export async function decide(
   args: { secret: string; body: unknown; source: RequestSource },
 ): Promise<DecisionReceipt> {
   let view = await viewDecision(ports, args.secret);
-  const today = ports.clock.now().toISOString().slice(0, 10);
-  const parsed = parseDecision(args.body, { definition: view.definition, gateId: view.gate.gateId, today });
+  const parsed = parseDecision(args.body, {
+    definition: view.definition,
+    gateId: view.gate.gateId,
+    today: today(ports),
+    skipped: skippedGates(view.definition, view.project.fields),
+  });
   if (!parsed.ok) throw new InvalidInputError('the decision has problems', parsed.problems);
   const decision = parsed.value;
 
   for (let attempt = 1; ; attempt++) {
     const { gate, link, definition } = view;
     if (decision.packageHash !== gate.packageHash) throw new PackageChangedError(view);
-    const now = ports.clock.now().toISOString();
+    const now = nowIso(ports);
     const vote: VoteRecord = {
       projectId: gate.projectId,
       sequence: gate.sequence,
@@ -92,76 +125,66 @@ export async function decide(
       at: now,
       source: args.source,
     };
-    const votes = await ports.repository.listVotes(gate.projectId, gate.sequence);
-    const state = tally(gate.rule, gate.approvers, [
-      ...votes.map((v) => ({ approver: v.approver, outcome: v.decision.outcome })),
-      { approver: vote.approver, outcome: decision.outcome },
-    ]);
-    const recycleTo = recycleTarget(definition, [...votes.map((v) => v.decision), decision]);
-    const route =
-      state.status === 'decided' ? routeAfter(definition, gate, state.outcome, recycleTo) : undefined;
-    try {
-      await ports.repository.recordVote({
-        vote,
-        linkHash: link.hash,
-        now,
+    const votes = [...(await ports.repository.listVotes(gate.projectId, gate.sequence)), vote];
+    const state = tally(
+      gate.rule,
+      gate.approvers,
+      votes.map((v) => ({
+        approver: v.approver,
+        outcome: v.decision.outcome,
+        knockout: v.decision.knockouts.length > 0,
+      })),
+    );
+    const gateUpdate =
+      state.status === 'decided' ? decidedGate(definition, gate, state.outcome, votes, now) : {};
+    const requests = view.requests.map((r) =>
+      r.approver === vote.approver ? { ...r, status: 'decided' as const } : r,
+    );
+    const agendaAt =
+      state.status === 'decided'
+        ? plusMs(now, RESUME_GRACE_MS)
+        : nextAgendaAt(gateAgenda(gate, requests, awaitingOf(gate, votes)));
+    const actor = { type: 'person' as const, id: vote.approver, name: view.approverName };
+    const events = [
+      projectEvent(view.project, 'decision.recorded', {
+        at: now,
+        actor,
         gate,
-        gateUpdate:
-          state.status === 'decided'
-            ? { status: 'decided', outcome: state.outcome, route, decidedAt: now }
-            : { status: 'open' },
-        event: {
-          projectId: gate.projectId,
-          at: now,
-          actor: { type: 'person', id: vote.approver },
-          action: 'decision.recorded',
-          definition: { id: definition.id, version: definition.version },
-          source: args.source,
-          packageHash: decision.packageHash,
-          detail: {
-            gateId: gate.gateId,
-            sequence: gate.sequence,
-            outcome: decision.outcome,
-            comment: decision.comment,
-            conditions: decision.conditions,
-            scores: decision.scores,
-            recycleTo: decision.recycleTo,
-            gateOutcome: state.status === 'decided' ? state.outcome : undefined,
-            next: route,
-          },
-        },
-      });
+        source: args.source,
+        packageHash: decision.packageHash,
+        detail: decisionDetail(decision),
+      }),
+      ...(state.status === 'decided'
+        ? [
+            projectEvent(view.project, 'gate.decided', {
+              at: now,
+              actor,
+              gate,
+              packageHash: gate.packageHash,
+              detail: { ...gateUpdate, votes: votes.length },
+            }),
+          ]
+        : []),
+    ];
+    try {
+      await ports.repository.recordVote({ vote, linkHash: link.hash, gate, gateUpdate, agendaAt, events });
     } catch (error) {
       if (!(error instanceof WriteRejectedError)) throw error;
       if (error.guards.includes('link-unused') || error.guards.includes('first-vote')) {
         throw new LinkGoneError('this approval link has already been used');
       }
       // Someone else moved the gate: look again (it may be decided, changed, or just have one more vote).
-      if (attempt >= VOTE_ATTEMPTS) throw error;
+      if (attempt >= VOTE_ATTEMPTS)
+        throw new ConflictError('the gate is busy; open the page again and decide');
       view = await viewDecision(ports, args.secret);
       continue;
     }
 
-    const receipt: DecisionReceipt = {
-      projectTitle: gate.package.project.title,
-      gateName: gate.package.gate.name,
-      approver: vote.approver,
-      outcome: decision.outcome,
-      recordedAt: now,
-      packageHash: decision.packageHash,
-      ...(state.status === 'decided' ? { gateOutcome: state.outcome } : {}),
-    };
     // The decision is committed: what follows must not turn it into an error for the approver.
-    // A lost resume is repaired when the wait is redelivered or reaches its deadline.
+    // A lost resume is repaired by the sweeper.
     try {
-      if (state.status === 'decided' && route) {
-        await resumeWorkflow(ports, {
-          ...gate,
-          status: 'decided',
-          outcome: state.outcome,
-          route,
-          decidedAt: now,
-        });
+      if (state.status === 'decided') {
+        await resumeWorkflow(ports, { ...gate, ...gateUpdate, version: gate.version + 1 });
       } else {
         // e.g. a sequential chain: the next approver is asked only now.
         await notifyAwaited(ports, { ...gate, version: gate.version + 1 });
@@ -173,6 +196,69 @@ export async function decide(
         error: error instanceof Error ? error.name : 'unknown',
       });
     }
-    return receipt;
+    return {
+      projectTitle: gate.package.project.title,
+      gateName: gate.package.gate.name,
+      approver: vote.approver,
+      approverName: view.approverName,
+      outcome: decision.outcome,
+      kind: gate.kind,
+      recordedAt: now,
+      packageHash: decision.packageHash,
+      ...(decision.weightedScore === undefined ? {} : { weightedScore: decision.weightedScore }),
+      ...(state.status === 'decided' ? { gateOutcome: state.outcome } : {}),
+    };
   }
+}
+
+/** What a gate records when its votes settle it: outcome, recycle target, score, conditions. */
+function decidedGate(
+  definition: ProcessDefinition,
+  gate: GateInstance,
+  outcome: Outcome,
+  votes: readonly VoteRecord[],
+  at: string,
+): Parameters<Ports['repository']['recordVote']>[0]['gateUpdate'] {
+  const decisions = votes.map((v) => v.decision);
+  const recycleTo = outcome === 'recycle' ? recycleTarget(definition, decisions) : undefined;
+  const score = gateScore(
+    gate.package.gate.criteria,
+    decisions.map((d) => d.weightedScore),
+  );
+  return {
+    status: 'decided',
+    outcome,
+    decidedAt: at,
+    decidedBy: 'votes',
+    ...(recycleTo ? { recycleTo } : {}),
+    ...(score ? { score } : {}),
+    ...(outcome === 'conditional-go' ? { conditions: conditionsOf(decisions) } : {}),
+  };
+}
+
+/** The approving votes' conditions, each once. */
+function conditionsOf(decisions: readonly Decision[]): Condition[] {
+  const seen = new Set<string>();
+  return decisions
+    .filter((d) => isApproval(d.outcome))
+    .flatMap((d) => d.conditions)
+    .filter((c) => {
+      const key = `${c.text}\u0000${c.due}\u0000${c.owner ?? ''}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+}
+
+function decisionDetail(decision: Decision): Record<string, unknown> {
+  return {
+    outcome: decision.outcome,
+    comment: decision.comment,
+    conditions: decision.conditions,
+    recycleTo: decision.recycleTo,
+    mustMeet: decision.mustMeet,
+    knockouts: decision.knockouts,
+    scores: decision.scores,
+    weightedScore: decision.weightedScore,
+  };
 }

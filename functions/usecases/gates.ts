@@ -1,42 +1,45 @@
-import { findGate, type ProcessDefinition, resolveApprovers } from '../domain/definition.ts';
-import { buildGatePackage, gatePackageHash } from '../domain/gate-package.ts';
-import { routeAfter } from '../domain/routing.ts';
+import { gateAgenda, nextAgendaAt } from '../domain/agenda.ts';
+import {
+  CLOSE_OUT_GATE_ID,
+  findGate,
+  type ProcessDefinition,
+  resolveApprovers,
+} from '../domain/definition.ts';
+import {
+  buildCloseOutPackage,
+  buildGatePackage,
+  type GatePackage,
+  gatePackageHash,
+} from '../domain/gate-package.ts';
 import { tally } from '../domain/rules.ts';
-import type { TrailEvent } from '../domain/trail.ts';
-import type { ApprovalRequest, GateInstance, GateResult, Project } from './model.ts';
-import { sendDecisionRequest } from './notify.ts';
+import type { ApprovalRequest, GateInstance, GateTaskInput, Project, VoteRecord } from './model.ts';
+import { sendRequestMail } from './notify.ts';
 import { type Ports, WriteRejectedError } from './ports.ts';
+import {
+  canonical,
+  directoryEntry,
+  GateTaskError,
+  loadProjectAndDefinition,
+  nowIso,
+  ownsProject,
+  plusMs,
+  printedName,
+  projectEvent,
+  SYSTEM,
+} from './shared.ts';
+import { resumeWorkflow } from './transitions.ts';
 
-export interface GateTaskInput {
-  projectId: string;
-  gate: { gateId: string; sequence: number };
-}
+type GatePorts = Pick<Ports, 'repository' | 'mailer' | 'workflow' | 'clock' | 'settings' | 'log'>;
 
-type GatePorts = Pick<Ports, 'repository' | 'mailer' | 'workflow' | 'clock' | 'settings'>;
-
-/** A workflow step met data it cannot work with; the execution fails with this name. */
-export class GateTaskError extends Error {
-  override readonly name = 'GateTaskError';
-}
-
-export async function loadProjectAndDefinition(
-  ports: Pick<Ports, 'repository'>,
-  projectId: string,
-): Promise<{ project: Project; definition: ProcessDefinition }> {
-  const project = await ports.repository.getProject(projectId);
-  if (!project) throw new GateTaskError(`project ${projectId} does not exist`);
-  const definition = await ports.repository.getDefinition(project.definition.id, project.definition.version);
-  if (!definition)
-    throw new GateTaskError(`definition ${project.definition.id} v${project.definition.version} is missing`);
-  return { project, definition };
-}
+/** While the opening task sends the first mails, the sweeper leaves them alone this long. */
+const SENDING_GRACE_MS = 5 * 60_000;
 
 /**
- * The gate-review wait task. Opens the gate instance (package, approval requests, trail
- * entry) and keeps the task token server-side; then asks whoever the vote rule is
- * waiting for. Idempotent: a redelivered wait (a retry on AWS, a resume after a local
- * restart) finds the instance, keeps the newest token, sends only mails not yet sent,
- * and — if a decision was committed but the workflow never heard — resumes at once.
+ * The wait task of a gate review (and of the close-out sign-off). Opens the gate instance
+ * (package, requests, trail entry) and keeps the task token server-side, then mails whoever
+ * the vote rule is waiting for. Idempotent: a redelivered wait finds the instance, keeps the
+ * newest token, sends only mails not yet sent, and — if a decision was committed but the
+ * workflow never heard — resumes at once.
  */
 export async function openGate(
   ports: GatePorts,
@@ -44,72 +47,21 @@ export async function openGate(
 ): Promise<void> {
   const { projectId, gate: ref } = input;
   let gate = await ports.repository.getGate(projectId, ref.sequence);
+  let created = false;
   if (!gate) {
-    const { project, definition } = await loadProjectAndDefinition(ports, projectId);
-    const gateDef = findGate(definition, ref.gateId);
-    if (!gateDef)
-      throw new GateTaskError(`gate ${ref.gateId} is not in ${definition.id} v${definition.version}`);
-    const now = ports.clock.now();
-    const openedAt = now.toISOString();
-    const dueAt = new Date(now.getTime() + gateDef.sla.decideWithinHours * 3_600_000).toISOString();
-    const pkg = buildGatePackage({
-      project: {
-        id: project.projectId,
-        title: project.title,
-        summary: project.summary,
-        requester: project.requester.email,
-        sponsor: project.sponsorEmail,
-        ...(project.estimatedCost === undefined ? {} : { estimatedCost: project.estimatedCost }),
-      },
-      definition,
-      gate: gateDef,
-      sequence: ref.sequence,
-      openedAt,
-      dueAt,
-    });
-    const fresh: GateInstance = {
-      projectId,
-      sequence: ref.sequence,
-      gateId: gateDef.id,
-      status: 'open',
-      package: pkg,
-      packageHash: gatePackageHash(pkg),
-      approvers: resolveApprovers(gateDef, project),
-      rule: gateDef.rule,
-      openedAt,
-      dueAt,
-      version: 0,
-    };
-    const requests: ApprovalRequest[] = fresh.approvers.map((approver) => ({
-      projectId,
-      sequence: ref.sequence,
-      approver,
-      status: 'pending',
-      dueAt,
-    }));
+    const fresh = await newInstance(ports, input);
     try {
-      await ports.repository.openGate(fresh, requests, input.taskToken, {
-        ...systemEvent(fresh, 'gate.opened', openedAt),
-        packageHash: fresh.packageHash,
-        detail: {
-          gateId: fresh.gateId,
-          sequence: fresh.sequence,
-          approvers: fresh.approvers,
-          dueAt,
-          rule: fresh.rule,
-        },
-      });
-      gate = fresh;
+      await ports.repository.openGate({ ...fresh, taskToken: input.taskToken });
+      gate = fresh.gate;
+      created = true;
     } catch (error) {
       if (!(error instanceof WriteRejectedError && error.guards.includes('new-gate'))) throw error;
       gate = await ports.repository.getGate(projectId, ref.sequence);
-      if (!gate) throw error;
-      await ports.repository.storeTaskToken(projectId, ref.sequence, input.taskToken);
     }
-  } else {
-    await ports.repository.storeTaskToken(projectId, ref.sequence, input.taskToken);
   }
-
+  if (!gate) throw new GateTaskError(`gate instance ${ref.sequence} of ${projectId} could not be opened`);
+  // Redelivered (or opened concurrently): keep the newest token beside the existing instance.
+  if (!created) await ports.repository.storeTaskToken(projectId, ref.sequence, input.taskToken);
   if (gate.status !== 'open') {
     await resumeWorkflow(ports, gate);
     return;
@@ -117,107 +69,201 @@ export async function openGate(
   await notifyAwaited(ports, gate);
 }
 
-/** Mails every approver the rule is waiting for who has not been mailed yet. */
-export async function notifyAwaited(ports: GatePorts, gate: GateInstance): Promise<void> {
-  const votes = await ports.repository.listVotes(gate.projectId, gate.sequence);
-  const state = tally(
-    gate.rule,
-    gate.approvers,
-    votes.map((v) => ({ approver: v.approver, outcome: v.decision.outcome })),
+async function newInstance(ports: GatePorts, input: GateTaskInput) {
+  const { projectId, gate: ref } = input;
+  const { project, definition } = await loadProjectAndDefinition(ports, projectId);
+  const openedAt = nowIso(ports);
+  const shape = await instanceShape(ports, project, definition, input, openedAt);
+  const dueAt = plusMs(openedAt, shape.decideWithinHours * 3_600_000);
+  const pkg = shape.build(dueAt);
+  const { approvers, requests, handovers } = await resolveRequests(ports, project, definition, {
+    wanted: shape.approvers,
+    sequence: ref.sequence,
+    dueAt,
+  });
+  const gate: GateInstance = {
+    projectId,
+    sequence: ref.sequence,
+    gateId: ref.gateId,
+    kind: pkg.kind,
+    status: 'open',
+    package: pkg,
+    packageHash: gatePackageHash(pkg),
+    approvers,
+    rule: shape.rule,
+    sla: shape.sla,
+    openedAt,
+    dueAt,
+    version: 0,
+  };
+  const awaiting = awaitingOf(gate, []);
+  const agenda = gateAgenda(gate, requests, awaiting).map((s) =>
+    s.action.kind === 'send' ? { ...s, at: plusMs(openedAt, SENDING_GRACE_MS) } : s,
   );
-  if (state.status !== 'pending') return;
-  const requests = await ports.repository.listRequests(gate.projectId, gate.sequence);
-  for (const request of requests) {
-    if (request.status === 'pending' && !request.notifiedAt && state.awaiting.includes(request.approver)) {
-      await sendDecisionRequest(ports, gate, request);
-    }
-  }
+  const opened = projectEvent(project, 'gate.opened', {
+    at: openedAt,
+    actor: SYSTEM.gateReview,
+    gate,
+    packageHash: gate.packageHash,
+    detail: { kind: gate.kind, approvers, dueAt, rule: gate.rule, sla: gate.sla, handovers },
+  });
+  return {
+    gate,
+    requests,
+    agendaAt: agenda.map((s) => s.at).sort()[0],
+    events: [opened],
+  };
 }
 
-/** What a decided or expired gate hands the waiting workflow; undefined while it is open. */
-export function gateResult(gate: GateInstance): GateResult | undefined {
-  if (gate.status === 'open' || !gate.outcome || !gate.route || !gate.decidedAt) return undefined;
-  return { outcome: gate.outcome, decidedAt: gate.decidedAt, next: gate.route };
-}
-
-/** Tells the waiting workflow a decided gate's result; repairs a decision whose resume was lost. */
-export async function resumeWorkflow(
-  ports: Pick<Ports, 'repository' | 'workflow' | 'clock'>,
-  gate: GateInstance,
+/** What kind of instance this is: a gate of the definition, or the close-out sign-off. */
+async function instanceShape(
+  ports: GatePorts,
+  project: Project,
+  definition: ProcessDefinition,
+  input: GateTaskInput,
+  openedAt: string,
 ) {
-  const result = gateResult(gate);
-  if (!result) return;
-  const token = await ports.repository.readTaskToken(gate.projectId, gate.sequence);
-  if (!token) return;
-  const answer = await ports.workflow.resumeGate(token, result);
-  if (answer === 'resumed')
-    await ports.repository.markResumed(gate.projectId, gate.sequence, ports.clock.now().toISOString());
+  const { gate: ref } = input;
+  if (ref.gateId === CLOSE_OUT_GATE_ID) {
+    const { sla } = definition.closeOut;
+    return {
+      approvers: [project.sponsorEmail],
+      rule: { kind: 'all' } as const,
+      sla: { ...(sla.remindAfterHours ? { remindAfterHours: sla.remindAfterHours } : {}) },
+      decideWithinHours: sla.decideWithinHours,
+      build: (dueAt: string): GatePackage =>
+        buildCloseOutPackage({
+          project,
+          definition,
+          reason: project.closeReason ?? 'completed',
+          sequence: ref.sequence,
+          openedAt,
+          dueAt,
+        }),
+    };
+  }
+  const gateDef = findGate(definition, ref.gateId);
+  if (!gateDef)
+    throw new GateTaskError(`gate ${ref.gateId} is not in ${definition.id} v${definition.version}`);
+  const submitted = await ports.repository.getSubmission(project.projectId, ref.sequence);
+  const { remindAfterHours, escalateAfterHours, atDeadline, decideWithinHours } = gateDef.sla;
+  return {
+    approvers: resolveApprovers(gateDef, project),
+    rule: gateDef.rule,
+    sla: {
+      ...(remindAfterHours ? { remindAfterHours } : {}),
+      ...(escalateAfterHours ? { escalateAfterHours } : {}),
+      atDeadline,
+    },
+    decideWithinHours,
+    build: (dueAt: string) =>
+      buildGatePackage({
+        project,
+        definition,
+        gate: gateDef,
+        submission: submitted && {
+          note: submitted.note,
+          deliverables: submitted.deliverables,
+          submittedBy: submitted.submittedBy,
+          submittedAt: submitted.submittedAt,
+        },
+        sequence: ref.sequence,
+        openedAt,
+        dueAt,
+      }),
+  };
 }
 
 /**
- * The Catch on the gate wait's timeout: the deadline passed with no decision, so the
- * definition's deadline outcome is taken. If a decision did land (and its resume was
- * lost), that decision stands instead.
+ * Who is asked, with printed names from the directory. Separation of duties holds whatever
+ * the definition says: the project's requester or manager is replaced by the PMO. An approver
+ * who is out of office is replaced by their delegate (unless that would break the same rule).
  */
-export async function expireGate(
-  ports: Pick<Ports, 'repository' | 'clock'>,
-  input: GateTaskInput,
-): Promise<GateResult> {
-  const gate = await ports.repository.getGate(input.projectId, input.gate.sequence);
-  if (!gate)
-    throw new GateTaskError(`gate instance ${input.gate.sequence} of ${input.projectId} does not exist`);
-  const already = gateResult(gate);
-  if (already) return already;
-  const { definition } = await loadProjectAndDefinition(ports, input.projectId);
-  const gateDef = findGate(definition, gate.gateId);
-  const outcome = gateDef?.sla.atDeadline ?? 'hold';
-  const at = ports.clock.now().toISOString();
-  const next = routeAfter(definition, gate, outcome);
-  try {
-    await ports.repository.expireGate(
-      gate,
-      { at, outcome, route: next },
-      {
-        ...systemEvent(gate, 'gate.expired', at),
-        detail: { gateId: gate.gateId, sequence: gate.sequence, dueAt: gate.dueAt, outcome, next },
-      },
-    );
-  } catch (error) {
-    if (!(error instanceof WriteRejectedError)) throw error;
-    // Decided in the last moment: that decision stands.
-    const decided = await ports.repository.getGate(input.projectId, input.gate.sequence);
-    const result = decided && gateResult(decided);
-    if (result) return result;
-    throw error;
+async function resolveRequests(
+  ports: GatePorts,
+  project: Project,
+  definition: ProcessDefinition,
+  args: { wanted: string[]; sequence: number; dueAt: string },
+) {
+  const { wanted, sequence, dueAt } = args;
+  const today = nowIso(ports).slice(0, 10);
+  const approvers: string[] = [];
+  const requests: ApprovalRequest[] = [];
+  const handovers: { from: string; to: string; why: string; reason: string }[] = [];
+  const taken = (email: string) => approvers.some((a) => canonical(ports, a) === canonical(ports, email));
+  for (const approver of wanted) {
+    let who = approver;
+    let handedFrom: ApprovalRequest['handedFrom'];
+    if (ownsProject(ports, project, who)) {
+      who = definition.contacts.pmo;
+      handedFrom = {
+        approver,
+        why: 'reassigned',
+        reason: 'separation of duties: they requested or manage the project',
+      };
+    } else {
+      const away = (await directoryEntry(ports, who))?.away;
+      if (away && away.from <= today && today <= away.until && !ownsProject(ports, project, away.delegate)) {
+        who = away.delegate;
+        handedFrom = { approver, why: 'out-of-office', reason: `out of office until ${away.until}` };
+      }
+    }
+    if (taken(who)) continue;
+    if (handedFrom)
+      handovers.push({ from: approver, to: who, why: handedFrom.why, reason: handedFrom.reason });
+    approvers.push(who);
+    requests.push({
+      projectId: project.projectId,
+      sequence,
+      approver: who,
+      name: await printedName(ports, who),
+      status: 'pending',
+      dueAt,
+      ...(handedFrom ? { handedFrom } : {}),
+    });
   }
-  return { outcome, decidedAt: at, next };
+  return { approvers, requests, handovers };
 }
 
-/** Hold: the project waits on this gate for a PMO admin to resume it; its token is kept server-side. */
-export async function parkOnHold(
-  ports: Pick<Ports, 'repository' | 'clock'>,
-  input: GateTaskInput & { taskToken: string; decidedSequence: number },
-): Promise<void> {
-  const gate = await ports.repository.getGate(input.projectId, input.decidedSequence);
-  if (!gate)
-    throw new GateTaskError(`gate instance ${input.decidedSequence} of ${input.projectId} does not exist`);
-  await ports.repository.storeTaskToken(input.projectId, input.decidedSequence, input.taskToken);
-  const project = await ports.repository.getProject(input.projectId);
-  if (project?.status === 'on-hold') return;
-  const at = ports.clock.now().toISOString();
-  await ports.repository.setProjectStatus(input.projectId, 'on-hold', {
-    ...systemEvent(gate, 'project.on-hold', at),
-    detail: { gateId: gate.gateId, sequence: gate.sequence, reopensAs: input.gate },
-  });
+/** Who the vote rule is waiting for. */
+export function awaitingOf(
+  gate: Pick<GateInstance, 'rule' | 'approvers'>,
+  votes: readonly VoteRecord[],
+): string[] {
+  const state = tally(
+    gate.rule,
+    gate.approvers,
+    votes.map((v) => ({
+      approver: v.approver,
+      outcome: v.decision.outcome,
+      knockout: v.decision.knockouts.length > 0,
+    })),
+  );
+  return state.status === 'pending' ? state.awaiting : [];
 }
 
-function systemEvent(gate: GateInstance, action: string, at: string): TrailEvent {
-  return {
-    projectId: gate.projectId,
-    at,
-    actor: { type: 'system', id: 'gate-review' },
-    action,
-    definition: { id: gate.package.definition.id, version: gate.package.definition.version },
-    detail: {},
-  };
+/** Mails every approver the rule is waiting for who has not been mailed yet, then reschedules. */
+export async function notifyAwaited(ports: GatePorts, gate: GateInstance): Promise<void> {
+  const votes = await ports.repository.listVotes(gate.projectId, gate.sequence);
+  const awaiting = awaitingOf(gate, votes);
+  for (const request of await ports.repository.listRequests(gate.projectId, gate.sequence)) {
+    if (request.status === 'pending' && !request.sentAt && awaiting.includes(request.approver)) {
+      await sendRequestMail(ports, gate, request, 'request');
+    }
+  }
+  await reschedule(ports, gate);
+}
+
+/** Puts the instance where its next action falls in the agenda (a newer change reschedules itself). */
+export async function reschedule(ports: Pick<Ports, 'repository'>, gate: GateInstance): Promise<void> {
+  const [requests, votes] = await Promise.all([
+    ports.repository.listRequests(gate.projectId, gate.sequence),
+    ports.repository.listVotes(gate.projectId, gate.sequence),
+  ]);
+  const at = nextAgendaAt(gateAgenda(gate, requests, awaitingOf(gate, votes)));
+  try {
+    await ports.repository.scheduleGate(gate, at);
+  } catch (error) {
+    if (!(error instanceof WriteRejectedError && error.guards.includes('gate-unchanged'))) throw error;
+  }
 }

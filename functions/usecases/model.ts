@@ -1,30 +1,94 @@
-import type { Decision } from '../domain/decision.ts';
+import type { Condition, Decision } from '../domain/decision.ts';
 import type { VoteRule } from '../domain/definition.ts';
+import type { Literal } from '../domain/expression.ts';
 import type { GatePackage } from '../domain/gate-package.ts';
+import type { Next } from '../domain/lifecycle.ts';
 import type { Outcome } from '../domain/outcomes.ts';
-import type { Route } from '../domain/routing.ts';
+import type { Submission } from '../domain/submission.ts';
 
 export interface Person {
   email: string;
   name: string;
+  /** The identity provider's subject, once the person has signed in. */
+  sub?: string;
 }
 
-export type ProjectStatus = 'in-review' | 'on-hold' | 'closed';
+/** An entry of the people directory: who someone is, and who stands in while they are away. */
+export interface DirectoryPerson {
+  /** Canonical e-mail address: the key. */
+  email: string;
+  name: string;
+  roles: string[];
+  sub?: string;
+  /** Out of office: requests opened in [from, until] (UTC dates) go to the delegate. */
+  away?: { from: string; until: string; delegate: string };
+  updatedAt: string;
+}
+
+/**
+ * Where a project is. `in-stage`: the team works on the stage before `stage.gateId`; the
+ * gate opens on its submission. `in-review`: a gate instance is open. `on-hold`: parked
+ * until a PMO admin resumes it. `closing`: waiting for the sponsor's close-out sign-off.
+ */
+export type ProjectStatus = 'in-stage' | 'in-review' | 'on-hold' | 'closing' | 'closed';
+
+export interface Hold {
+  since: string;
+  /** A Hold decision, a deadline's Hold, a missed condition, or a PMO admin. */
+  cause: 'decision' | 'deadline' | 'condition' | 'pmo';
+  /** What a resume returns to: the held gate (a new instance) or the stage. */
+  resumeTo: { route: 'open-gate' | 'stage'; gateId: string };
+  conditionId?: string;
+}
+
+/** A workflow execution the project is owed; the sweeper starts it again if it never began. */
+export interface PendingStart {
+  workflow: 'gate-review' | 'close-out';
+  input: GateTaskInput;
+  since: string;
+}
+
+export interface GateRef {
+  gateId: string;
+  sequence: number;
+}
+
+/** Every workflow task about one gate instance gets this. */
+export interface GateTaskInput {
+  projectId: string;
+  gate: GateRef;
+}
 
 export interface Project {
   projectId: string;
   title: string;
   summary: string;
-  estimatedCost?: number;
+  /** The proposal's typed fields (the definition's intake fields). */
+  fields: Record<string, Literal>;
   requester: Person;
+  /** Named at intake; submits the stages' deliverables. The requester when absent. */
+  manager?: Person;
   sponsorEmail: string;
   /** Pinned at intake: the project runs on this version until explicitly migrated. */
   definition: { id: string; version: number };
   status: ProjectStatus;
-  currentGate?: { gateId: string; sequence: number };
-  closeReason?: string;
+  stage?: { gateId: string; enteredAt: string };
+  /** The latest gate instance (open, or the last one decided). */
+  currentGate?: GateRef;
+  hold?: Hold;
+  /** The highest gate-instance sequence number given out. */
+  lastSequence: number;
+  pendingStart?: PendingStart;
+  closeReason?: 'completed' | 'killed';
+  closedAt?: string;
+  /** The sponsor's close-out sign-off, or that it lapsed at its deadline. */
+  signOff?: { given: true; by: string; name: string; at: string } | { given: false; lapsedAt: string };
+  /** When the closing notices went out (the chain is sealed after them). */
+  noticesSentAt?: string;
   submittedAt: string;
   updatedAt: string;
+  /** Optimistic concurrency: every change moves it. */
+  version: number;
 }
 
 export type GateStatus = 'open' | 'decided' | 'expired';
@@ -34,30 +98,57 @@ export interface GateInstance {
   projectId: string;
   sequence: number;
   gateId: string;
+  kind: GatePackage['kind'];
   status: GateStatus;
   package: GatePackage;
   packageHash: string;
   approvers: string[];
   rule: VoteRule;
+  /** The SLA the instance was opened with (a later definition never changes it). */
+  sla: { remindAfterHours?: number; escalateAfterHours?: number; atDeadline?: Outcome };
   openedAt: string;
   dueAt: string;
   outcome?: Outcome;
-  route?: Route;
+  recycleTo?: string;
   decidedAt?: string;
-  /** Set once the workflow has been told; a decided gate without it needs a resume. */
-  resumedAt?: string;
-  /** Optimistic-concurrency counter: every vote moves it. */
+  /** `votes`, or `deadline` when the system took the deadline outcome. */
+  decidedBy?: 'votes' | 'deadline';
+  score?: { weighted: number; threshold?: number; scoredBy: number };
+  /** Conditional Go: the conditions the approving votes set. */
+  conditions?: Condition[];
+  escalatedAt?: string;
+  /** When the workflow (or the sweeper) followed the decision. */
+  appliedAt?: string;
+  /** Where the project went (set when applied). */
+  next?: Next;
+  /** The gate instance (or close-out) the decision started, if any. */
+  nextStart?: GateRef;
+  /** Optimistic-concurrency counter: every vote, hand-over and deadline moves it. */
   version: number;
 }
+
+export type RequestStatus = 'pending' | 'decided' | 'closed' | 'delegated' | 'reassigned';
 
 export interface ApprovalRequest {
   projectId: string;
   sequence: number;
   approver: string;
-  status: 'pending' | 'decided' | 'closed';
+  /** The printed name, from the directory. */
+  name: string;
+  status: RequestStatus;
   dueAt: string;
   linkHash?: string;
-  notifiedAt?: string;
+  /** When SES accepted the request mail (a mail counts as sent only then). */
+  sentAt?: string;
+  messageId?: string;
+  sendAttempts?: number;
+  retryAt?: string;
+  remindedAt?: string;
+  reminders?: number;
+  /** Who handed this request on (delegation, reassignment, out of office). */
+  handedFrom?: { approver: string; why: 'delegated' | 'reassigned' | 'out-of-office'; reason: string };
+  /** Who it was handed to. */
+  handedTo?: string;
 }
 
 export interface ApprovalLink {
@@ -65,8 +156,11 @@ export interface ApprovalLink {
   projectId: string;
   sequence: number;
   approver: string;
+  issuedAt: string;
   expiresAt: string;
   usedAt?: string;
+  /** A newer link replaced it (a reminder) or the request changed hands: kept to say so. */
+  superseded?: { at: string; by: 'reminder' | 'delegation' | 'reassignment' };
 }
 
 export interface RequestSource {
@@ -83,9 +177,34 @@ export interface VoteRecord {
   source: RequestSource;
 }
 
-/** What the gate-review workflow receives when a gate is decided (the task's output). */
-export interface GateResult {
-  outcome: Outcome;
-  decidedAt: string;
-  next: Route;
+export type ConditionState = 'open' | 'met' | 'waived';
+
+export interface ConditionRecord {
+  projectId: string;
+  /** `<gate sequence>-<n>`. */
+  conditionId: string;
+  sequence: number;
+  gateId: string;
+  text: string;
+  due: string;
+  owner: string;
+  state: ConditionState;
+  createdAt: string;
+  /** Set when the due date passed while still open (the project was put on hold). */
+  missedAt?: string;
+  met?: { by: string; at: string; evidence: string; note: string };
+  waived?: { by: string; at: string; reason: string };
 }
+
+export interface SubmissionRecord extends Submission {
+  projectId: string;
+  sequence: number;
+  submittedBy: string;
+  submittedAt: string;
+}
+
+/** What the sweeper finds due in the agenda index. */
+export type AgendaItem =
+  | { kind: 'gate'; projectId: string; sequence: number; at: string }
+  | { kind: 'condition'; projectId: string; conditionId: string; at: string }
+  | { kind: 'project'; projectId: string; at: string };

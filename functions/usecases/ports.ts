@@ -1,11 +1,15 @@
 import type { ProcessDefinition } from '../domain/definition.ts';
 import type { ChainHead, TrailEntry, TrailEvent } from '../domain/trail.ts';
 import type {
+  AgendaItem,
   ApprovalLink,
   ApprovalRequest,
+  ConditionRecord,
+  DirectoryPerson,
   GateInstance,
-  GateResult,
+  GateTaskInput,
   Project,
+  SubmissionRecord,
   VoteRecord,
 } from './model.ts';
 
@@ -17,8 +21,12 @@ export type WriteGuard =
   | 'new-project'
   | 'new-gate'
   | 'gate-open'
-  | 'project-open'
-  | 'new-version';
+  | 'project-unchanged'
+  | 'request-pending'
+  | 'condition-unchanged'
+  | 'new-version'
+  | 'new-key'
+  | 'chain-sealed';
 
 export class WriteRejectedError extends Error {
   override readonly name = 'WriteRejectedError';
@@ -27,61 +35,162 @@ export class WriteRejectedError extends Error {
   }
 }
 
-export interface Repository {
+export interface DefinitionStore {
   getCurrentDefinition(id: string): Promise<ProcessDefinition | undefined>;
   getDefinition(id: string, version: number): Promise<ProcessDefinition | undefined>;
   /** Publishes a version and makes it current; published versions never change (`new-version`). */
-  publishDefinition(definition: ProcessDefinition, trail: { at: string; actor: string }): Promise<void>;
+  publishDefinition(definition: ProcessDefinition, event: TrailEvent): Promise<void>;
+}
 
+export interface PeopleStore {
+  /** By canonical e-mail. */
+  getPerson(email: string): Promise<DirectoryPerson | undefined>;
+  putPerson(person: DirectoryPerson, event: TrailEvent): Promise<void>;
+}
+
+/** A change to a project, with whatever changes with it, in one transaction with its trail entries. */
+export interface ProjectChange {
+  projectId: string;
+  /** The version read; the change is refused (`project-unchanged`) if the project moved since. */
+  expectedVersion: number;
+  set: Partial<Omit<Project, 'projectId' | 'version'>>;
+  remove?: (keyof Project)[];
+  /** When the sweeper should look at the project (a pending start); null takes it off the agenda. */
+  agendaAt?: string | null;
+  /** The decided gate instance whose decision this change follows (marked applied, off the agenda). */
+  applied?: { sequence: number; at: string; next: GateInstance['next']; start?: GateInstance['nextStart'] };
+  createConditions?: ConditionRecord[];
+  updateCondition?: { condition: ConditionRecord; expectedState: ConditionRecord['state'] };
+  submission?: SubmissionRecord;
+  events: TrailEvent[];
+  /** Seal the project's chain with these entries (close-out). */
+  seal?: boolean;
+}
+
+export interface ProjectStore {
   getProject(projectId: string): Promise<Project | undefined>;
-  /** Creates the project with its first trail entry; `new-project` guards against a second intake. */
-  createProject(project: Project, event: TrailEvent): Promise<void>;
-  /** Closes the project and appends the close-out entry; `project-open` if it was closed already. */
-  closeProject(projectId: string, update: { at: string; reason: string }, event: TrailEvent): Promise<void>;
-  setProjectStatus(projectId: string, status: Project['status'], event: TrailEvent): Promise<void>;
+  /** Creates the project with its first trail entries; `new-project` guards against a second intake. */
+  createProject(project: Project, events: TrailEvent[], agendaAt?: string): Promise<void>;
+  changeProject(change: ProjectChange): Promise<void>;
+  listConditions(projectId: string): Promise<ConditionRecord[]>;
+  getSubmission(projectId: string, sequence: number): Promise<SubmissionRecord | undefined>;
+  /** Remembers which project an idempotency key made (`new-key` if the key was used already). */
+  rememberIdempotencyKey(record: IdempotencyRecord): Promise<void>;
+  getIdempotencyKey(owner: string, key: string): Promise<IdempotencyRecord | undefined>;
+}
 
-  /** Creates the gate instance, its approval requests, and the trail entry; `new-gate` if it exists. */
-  openGate(
-    gate: GateInstance,
-    requests: ApprovalRequest[],
-    taskToken: string,
-    event: TrailEvent,
-  ): Promise<void>;
-  /** Replaces the stored task token (a redelivered wait carries a new one on AWS). */
+export interface IdempotencyRecord {
+  owner: string;
+  key: string;
+  /** sha256 of the request body: the same key with another body is refused. */
+  requestHash: string;
+  projectId: string;
+  at: string;
+}
+
+export interface GateStore {
+  /** Creates the gate instance, its requests and the trail entries; `new-gate` if it exists. */
+  openGate(args: {
+    gate: GateInstance;
+    requests: ApprovalRequest[];
+    taskToken: string;
+    agendaAt: string | undefined;
+    events: TrailEvent[];
+  }): Promise<void>;
+  /** Replaces the stored task token (a redelivered wait carries a new one). */
   storeTaskToken(projectId: string, sequence: number, taskToken: string): Promise<void>;
   readTaskToken(projectId: string, sequence: number): Promise<string | undefined>;
   getGate(projectId: string, sequence: number): Promise<GateInstance | undefined>;
+  listGates(projectId: string): Promise<GateInstance[]>;
   listRequests(projectId: string, sequence: number): Promise<ApprovalRequest[]>;
-  listVotes(projectId: string, sequence: number): Promise<VoteRecord[]>;
+  /** Moves the instance in the agenda (undefined: nothing scheduled) and records an escalation. */
+  scheduleGate(
+    gate: GateInstance,
+    agendaAt: string | undefined,
+    escalated?: { at: string; event: TrailEvent },
+  ): Promise<void>;
+  /** The deadline outcome, taken as a system decision (`gate-open` if decided meanwhile). */
+  expireGate(args: {
+    gate: GateInstance;
+    update: Pick<GateInstance, 'outcome' | 'decidedAt' | 'recycleTo'>;
+    agendaAt: string;
+    events: TrailEvent[];
+  }): Promise<void>;
+}
 
-  /** Stores a fresh link for a request (a previous one stops working) and marks it sent. */
-  issueLink(request: ApprovalRequest, link: ApprovalLink, notifiedAt: string): Promise<void>;
-  getLink(hash: string): Promise<ApprovalLink | undefined>;
+export type MailKind = 'request' | 'reminder';
 
+export interface LinkVoteStore {
   /**
-   * The decision transaction: the vote (first-vote), the link spent (link-unused),
-   * the gate moved on from the version read (gate-unchanged), the request closed and the
-   * trail entry appended — all or nothing.
+   * Stores a fresh link for a request; the previous one stops working (`request-pending` if
+   * the request is no longer pending).
+   */
+  issueLink(request: ApprovalRequest, link: ApprovalLink): Promise<void>;
+  /** SES accepted the mail: marks the request sent (or reminded) with the trail entry. */
+  markMailed(
+    request: ApprovalRequest,
+    kind: MailKind,
+    sent: { at: string; messageId: string },
+    event: TrailEvent,
+  ): Promise<void>;
+  markMailFailed(request: ApprovalRequest, failed: { attempts: number; retryAt: string }): Promise<void>;
+  getLink(hash: string): Promise<ApprovalLink | undefined>;
+  listVotes(projectId: string, sequence: number): Promise<VoteRecord[]>;
+  /**
+   * The decision transaction: the vote (first-vote), the link spent (link-unused), the gate
+   * moved on from the version read (gate-unchanged), the request closed and the trail
+   * entry appended — all or nothing.
    */
   recordVote(args: {
     vote: VoteRecord;
     linkHash: string;
-    now: string;
     gate: GateInstance;
-    gateUpdate: Pick<GateInstance, 'status'> & Partial<Pick<GateInstance, 'outcome' | 'route' | 'decidedAt'>>;
-    event: TrailEvent;
+    gateUpdate: Partial<
+      Pick<
+        GateInstance,
+        'status' | 'outcome' | 'recycleTo' | 'decidedAt' | 'decidedBy' | 'score' | 'conditions'
+      >
+    >;
+    agendaAt: string | undefined;
+    events: TrailEvent[];
   }): Promise<void>;
-  markResumed(projectId: string, sequence: number, at: string): Promise<void>;
-  /** Marks an open gate expired at its deadline (`gate-open` if it was decided meanwhile). */
-  expireGate(
-    gate: GateInstance,
-    update: { at: string; outcome: GateResult['outcome']; route: GateResult['next'] },
-    event: TrailEvent,
-  ): Promise<void>;
-
-  listTrail(projectId: string): Promise<TrailEntry[]>;
-  getTrailHead(projectId: string): Promise<ChainHead | undefined>;
+  /**
+   * Hands a pending request to someone else (delegation by the approver, reassignment by a
+   * PMO admin): the old request and its link end, the new request is pending, the gate's
+   * approvers change from the version read.
+   */
+  handOver(args: {
+    gate: GateInstance;
+    from: ApprovalRequest;
+    to: ApprovalRequest;
+    /** The link the approver used (spent); absent for a reassignment (the old link is revoked). */
+    spentLink?: { hash: string; at: string };
+    events: TrailEvent[];
+  }): Promise<void>;
 }
+
+export interface TrailStore {
+  listTrail(chain: string): Promise<TrailEntry[]>;
+  getTrailHead(chain: string): Promise<(ChainHead & { sealed?: boolean }) | undefined>;
+  /** Appends entries on their own (a refusal, a notice); refused on a sealed chain. */
+  appendTrail(events: TrailEvent[]): Promise<void>;
+  /** Appends `event` and seals its chain: from then on only APPENDABLE_AFTER_SEAL actions join it. */
+  sealChain(event: TrailEvent): Promise<void>;
+}
+
+export interface AgendaStore {
+  /** Items whose time has come, from every shard of the agenda (at most `limitPerShard` from each). */
+  listDue(now: string, limitPerShard: number): Promise<AgendaItem[]>;
+  getCondition(projectId: string, conditionId: string): Promise<ConditionRecord | undefined>;
+}
+
+export type Repository = DefinitionStore &
+  PeopleStore &
+  ProjectStore &
+  GateStore &
+  LinkVoteStore &
+  TrailStore &
+  AgendaStore;
 
 /** One mail to one person: nobody sees who else was told, and each mail can carry its own link. */
 export interface Mail {
@@ -92,14 +201,30 @@ export interface Mail {
 }
 
 export interface Mailer {
-  send(mail: Mail): Promise<void>;
+  /** Resolves with the provider's message id once it accepted the mail. */
+  send(mail: Mail): Promise<{ messageId: string }>;
 }
+
+/** Execution names: one per gate instance, one close-out per project (ADR 0006). */
+export const executionNames = {
+  intake: (projectId: string) => `intake-${projectId}`,
+  gateReview: (input: GateTaskInput) =>
+    `gate-${input.projectId}-${String(input.gate.sequence).padStart(4, '0')}`,
+  closeOut: (input: GateTaskInput) => `close-${input.projectId}`,
+};
 
 export interface Workflow {
   /** Starts the intake workflow for a proposal; the name makes a retried submission idempotent. */
   startIntake(name: string, input: unknown): Promise<void>;
-  /** Resumes a waiting gate review. `gone` if the wait no longer exists (timed out, stopped). */
-  resumeGate(taskToken: string, result: GateResult): Promise<'resumed' | 'gone'>;
+  /** Starts the review of one gate instance (idempotent per instance). */
+  startGateReview(input: GateTaskInput): Promise<void>;
+  /** Starts the project's close-out (idempotent per project). */
+  startCloseOut(input: GateTaskInput): Promise<void>;
+  /**
+   * Resumes a waiting workflow. The output is a reference only: the workflow re-reads the
+   * gate's recorded result. `gone` if the wait no longer exists (timed out, stopped).
+   */
+  resumeGate(taskToken: string, ref: GateTaskInput): Promise<'resumed' | 'gone'>;
 }
 
 export interface Clock {
@@ -111,6 +236,8 @@ export interface Settings {
   appUrl: string;
   /** Approval links never outlive this, even when the gate's deadline is later. */
   linkMaxAgeHours: number;
+  /** Domains whose `+tag` sub-addresses are the same mailbox (separation of duties). */
+  subaddressDomains: readonly string[];
 }
 
 /** Structured logs; never pass a secret, a link or a task token. */

@@ -50,6 +50,8 @@ export async function createLocalIssuer(options: { dataDir?: string; issuer: str
       const sub = subjectFor(person.email.trim().toLowerCase());
       return new SignJWT({
         email: person.email,
+        // The local sign-in knows each demo person's address, as Cognito knows a verified one.
+        email_verified: true,
         name: person.name,
         'cognito:groups': [...person.groups],
         // With email sign-in Cognito's username is the generated uuid, i.e. the sub.

@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { html, page } from '../../functions/views/html.ts';
+import { OUTCOME_LABELS, type Outcome } from '../../functions/domain/outcomes.ts';
+import { type Html, html, page } from '../../functions/views/html.ts';
 import type { LocalIssuer, LocalPerson } from './auth.ts';
-import { DEMO_PEOPLE } from './demo.ts';
+import { DEMO_DEFINITION, DEMO_PEOPLE } from './demo.ts';
 import type { SentEmail } from './ses-local.ts';
 
 interface ConsoleOptions {
@@ -9,23 +10,27 @@ interface ConsoleOptions {
   inboxUrl: string;
   issuer: LocalIssuer;
   outbox: () => Promise<SentEmail[]>;
+  /** Moving the handlers' clock forward, then sweeping: to see reminders and deadlines act. */
+  timeTravel?: {
+    clock: { now(): Date; advance(ms: number): void; offsetHours: number };
+    sweep: () => Promise<unknown>;
+  };
 }
 
 const PEOPLE: LocalPerson[] = Object.values(DEMO_PEOPLE);
+const MAX_FORM_BYTES = 64 * 1024;
 
-interface ProjectView {
-  title?: string;
-  status?: string;
-  closeReason?: string;
-  sponsorEmail?: string;
-  currentGate?: { name: string; status: string; outcome?: string; dueAt: string } | null;
-}
+// biome-ignore lint/suspicious/noExplicitAny: the API's status view, read loosely for display
+type StatusView = Record<string, any>;
+
+class BodyTooLarge extends Error {}
 
 /**
- * Local-only pages under `/` and `/local/`: who the demo people are, a proposal form
- * that signs in as the requester and calls the real API, a project's status, every mail
- * sent (across restarts), and `POST /local/token` to get a token for a demo person.
- * None of this exists on AWS, where Cognito signs people in.
+ * Local-only pages under `/` and `/local/`: who the demo people are, a proposal form, a
+ * project's page (stage checklist and submission, conditions, gates, hold and resume), every
+ * mail sent (across restarts), and `POST /local/token` for a demo person's token. Every form
+ * signs in as the demo person who may do it and calls the real API. None of this exists on
+ * AWS, where Cognito signs people in.
  */
 export function localConsole(options: ConsoleOptions) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
@@ -45,96 +50,213 @@ export function localConsole(options: ConsoleOptions) {
       res.end(body);
       return true;
     };
-    if (req.method === 'GET' && url.pathname === '/') return send(200, homePage(options));
-    if (req.method === 'GET' && url.pathname === '/local/outbox')
-      return send(200, outboxPage(await options.outbox()));
-    if (req.method === 'POST' && url.pathname === '/local/token') {
-      const body = JSON.parse((await readBody(req)) || '{}') as { email?: string };
-      const person = PEOPLE.find((p) => p.email === body.email);
-      if (!person) return send(404, JSON.stringify({ message: 'not a demo person' }), 'application/json');
-      return send(200, JSON.stringify({ token: await options.issuer.sign(person) }), 'application/json');
-    }
-    if (req.method === 'POST' && url.pathname === '/local/proposals') {
-      const form = new URLSearchParams(await readBody(req));
-      const token = await options.issuer.sign(DEMO_PEOPLE.requester);
-      const cost = form.get('estimatedCost');
-      const response = await fetch(`${options.appUrl}/proposals`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify({
+    const redirect = (to: string) => send(303, '', 'text/plain', { location: to });
+    const api = async (as: LocalPerson, method: string, path: string, body?: unknown) => {
+      const response = await fetch(`${options.appUrl}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${await options.issuer.sign(as)}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      return { status: response.status, body: (await response.json().catch(() => ({}))) as StatusView };
+    };
+    const refused = (status: number, answer: StatusView, back: string) =>
+      send(
+        status,
+        page(
+          'Not done',
+          html`<div class="card problems"><h1>${answer.message ?? 'Not done'}</h1><ul>${(answer.problems ?? []).map((p: { path: string; message: string }) => html`<li><strong>${p.path}</strong>: ${p.message}</li>`)}</ul><p><a href="${back}">Back</a></p></div>`,
+        ),
+      );
+
+    try {
+      if (req.method === 'GET' && url.pathname === '/') return send(200, homePage(options));
+      if (req.method === 'GET' && url.pathname === '/local/outbox')
+        return send(200, outboxPage(await options.outbox()));
+      if (req.method === 'POST' && url.pathname === '/local/token') {
+        let body: unknown;
+        try {
+          body = JSON.parse((await readBody(req)) || '{}');
+        } catch {
+          return send(
+            400,
+            JSON.stringify({ message: 'send {"email": "<a demo person>"} as JSON' }),
+            'application/json',
+          );
+        }
+        const email = body && typeof body === 'object' ? (body as { email?: unknown }).email : undefined;
+        const person = PEOPLE.find((p) => p.email === email);
+        if (!person) return send(404, JSON.stringify({ message: 'not a demo person' }), 'application/json');
+        return send(200, JSON.stringify({ token: await options.issuer.sign(person) }), 'application/json');
+      }
+      if (req.method === 'POST' && url.pathname === '/local/clock' && options.timeTravel) {
+        const form = new URLSearchParams(await readBody(req));
+        const hours = Number(form.get('hours'));
+        if (!Number.isInteger(hours) || hours < 1 || hours > 24 * 30)
+          return send(
+            400,
+            page(
+              'Not done',
+              html`<div class="card problems"><h1>hours must be a whole number from 1 to 720</h1></div>`,
+            ),
+          );
+        options.timeTravel.clock.advance(hours * 3_600_000);
+        await options.timeTravel.sweep();
+        const back = form.get('back') ?? '/';
+        return redirect(/^\/(local\/projects\/[0-9a-f-]{36})?$/.test(back) ? back : '/');
+      }
+      if (req.method === 'POST' && url.pathname === '/local/proposals') {
+        const form = new URLSearchParams(await readBody(req));
+        const cost = form.get('estimatedCost');
+        const manager = form.get('managerEmail');
+        const answer = await api(DEMO_PEOPLE.requester, 'POST', '/proposals', {
           title: form.get('title') ?? '',
           summary: form.get('summary') ?? '',
           sponsorEmail: form.get('sponsorEmail') ?? '',
-          ...(cost ? { estimatedCost: Number(cost) } : {}),
-        }),
-      });
-      const answer = (await response.json()) as {
-        projectId?: string;
-        message?: string;
-        problems?: { path: string; message: string }[];
-      };
-      if (response.status === 202 && answer.projectId) {
-        return send(303, '', 'text/plain', { location: `/local/projects/${answer.projectId}` });
+          ...(manager ? { managerEmail: manager } : {}),
+          fields: {
+            ...(cost ? { estimatedCost: Number(cost) } : {}),
+            risk: form.get('risk') ?? '',
+            targetDate: form.get('targetDate') ?? '',
+          },
+        });
+        if (answer.status === 202) return redirect(`/local/projects/${answer.body.projectId}`);
+        return refused(answer.status, answer.body, '/');
       }
-      return send(
-        response.status,
-        page(
-          'Proposal not submitted',
-          html`<div class="card problems"><h1>${answer.message ?? 'Not submitted'}</h1><ul>${(answer.problems ?? []).map((p) => html`<li><strong>${p.path}</strong>: ${p.message}</li>`)}</ul><p><a href="/">Back</a></p></div>`,
-        ),
+      const route = url.pathname.match(
+        /^\/local\/projects\/([0-9a-f-]{36})(?:\/(submissions|resume|conditions\/([0-9]{1,4}-[0-9]{1,2})\/met))?$/,
       );
+      if (!route) return false;
+      const [, projectId, action, conditionId] = route;
+      const here = `/local/projects/${projectId}`;
+      if (req.method === 'GET' && !action) {
+        const answer = await api(DEMO_PEOPLE.pmoAdmin, 'GET', `/projects/${projectId}`);
+        if (answer.status !== 200) return refused(answer.status, answer.body, '/');
+        return send(200, projectPage(answer.body, options));
+      }
+      if (req.method !== 'POST' || !action) return false;
+      const form = new URLSearchParams(await readBody(req));
+      const status = (await api(DEMO_PEOPLE.pmoAdmin, 'GET', `/projects/${projectId}`)).body;
+      const manager = PEOPLE.find((p) => p.email === status.manager) ?? DEMO_PEOPLE.requester;
+      let answer: { status: number; body: StatusView };
+      if (action === 'submissions') {
+        const deliverables = ((status.stage?.checklist ?? []) as { id: string }[]).flatMap((d) => {
+          const title = form.get(`title-${d.id}`)?.trim();
+          const link = form.get(`link-${d.id}`)?.trim();
+          return title || link ? [{ id: d.id, title: title ?? '', link: link ?? '' }] : [];
+        });
+        answer = await api(manager, 'POST', `/projects/${projectId}/submissions`, {
+          note: form.get('note') ?? '',
+          deliverables,
+        });
+      } else if (action === 'resume') {
+        answer = await api(DEMO_PEOPLE.pmoAdmin, 'POST', `/projects/${projectId}/resume`, {
+          reason: form.get('reason') ?? '',
+        });
+      } else {
+        const condition = (status.conditions ?? []).find(
+          (c: { conditionId: string }) => c.conditionId === conditionId,
+        );
+        const owner = PEOPLE.find((p) => p.email === condition?.owner) ?? DEMO_PEOPLE.pmoAdmin;
+        answer = await api(owner, 'POST', `/projects/${projectId}/conditions/${conditionId}/met`, {
+          evidence: form.get('evidence') ?? '',
+          note: form.get('note') ?? '',
+        });
+      }
+      return answer.status < 300 ? redirect(here) : refused(answer.status, answer.body, here);
+    } catch (error) {
+      if (error instanceof BodyTooLarge)
+        return send(413, page('Too large', html`<div class="card"><h1>That form is too large</h1></div>`));
+      throw error;
     }
-    const project = url.pathname.match(/^\/local\/projects\/([0-9a-f-]{36})$/);
-    if (req.method === 'GET' && project) {
-      const token = await options.issuer.sign(DEMO_PEOPLE.requester);
-      const response = await fetch(`${options.appUrl}/projects/${project[1]}`, {
-        headers: { authorization: `Bearer ${token}` },
-      });
-      const status = (await response.json()) as ProjectView;
-      const gate = status.currentGate;
-      return send(
-        200,
-        page(
-          'Project',
-          html`<div class="card"><h1>${status.title ?? 'Project'}</h1>
-<dl><dt>Status</dt><dd>${status.status ?? response.status}${status.closeReason ? ` (${status.closeReason})` : ''}</dd>
-${gate ? html`<dt>Current gate</dt><dd>${gate.name} — ${gate.status}${gate.outcome ? `: ${gate.outcome}` : ''}</dd><dt>Decide by</dt><dd>${gate.dueAt}</dd>` : ''}
-<dt>Sponsor</dt><dd>${status.sponsorEmail ?? ''}</dd></dl>
-<p><a href="/local/projects/${project[1]}">Refresh</a> · <a href="${options.inboxUrl}">Open the inbox</a> · <a href="/local/outbox">All mail sent</a> · <a href="/">Home</a></p></div>
-<div class="card"><p class="muted">As Riley Requester gets it from <code>GET /projects/${project[1]}</code>:</p><pre>${JSON.stringify(status, null, 2)}</pre></div>`,
-        ),
-      );
-    }
-    return false;
   };
 }
 
+/** Local only: move the clock forward and let the sweeper act (reminders, escalations, deadlines). */
+function timeCard(options: ConsoleOptions, back: string): Html | string {
+  const travel = options.timeTravel;
+  if (!travel) return '';
+  const ahead = travel.clock.offsetHours;
+  return html`<div class="card"><h2>Time (local only)</h2>
+<p>Handlers see ${travel.clock.now().toISOString().slice(0, 16).replace('T', ' ')} UTC${ahead ? ` (${ahead} h ahead of the wall clock)` : ''}. Move it forward and the sweeper runs at once: reminders, escalations and deadlines act as they would when that time comes.</p>
+${[1, 24, 72].map((hours) => html`<form method="post" action="/local/clock"><input type="hidden" name="hours" value="${hours}"><input type="hidden" name="back" value="${back}"><button type="submit">+${hours === 1 ? '1 hour' : `${hours / 24} day${hours > 24 ? 's' : ''}`}</button></form>`)}
+</div>`;
+}
+
 function homePage(options: ConsoleOptions): string {
+  const [cost, risk, target] = DEMO_DEFINITION.intake.fields;
   return page(
     'tollgate (local)',
     html`<div class="card"><h1>tollgate, running locally</h1>
-<p>Stage-gate approvals: a proposal comes in, each gate's approvers get an e-mail, open its link and decide.</p>
+<p>Stage-gate approvals: a proposal comes in, each gate's approvers get an e-mail, open its link and decide; between gates the team works on a stage and submits its deliverables.</p>
 <p><a href="${options.inboxUrl}">SES inbox</a> (mail of this run) · <a href="/local/outbox">All mail sent</a> (kept across restarts)</p></div>
-<div class="card"><h2>Demo people</h2><ul>${PEOPLE.map((p) => html`<li><strong>${p.name}</strong> &lt;${p.email}&gt; — ${p.groups.join(', ') || 'sponsor (no account: decides from e-mail links)'}</li>`)}</ul>
+<div class="card"><h2>Demo people</h2><ul>${PEOPLE.map((p) => html`<li><strong>${p.name}</strong> &lt;${p.email}&gt; — ${p.groups.join(', ') || 'approver (no account: decides from e-mail links)'}</li>`)}</ul>
 <p class="muted">For the API: <code>curl -s -X POST ${options.appUrl}/local/token -d '{"email":"${DEMO_PEOPLE.requester.email}"}'</code> gives a bearer token.</p></div>
 <form class="card" method="post" action="/local/proposals"><h2>Submit a proposal as Riley Requester</h2>
-<label for="title">Title</label><input id="title" name="title" value="Customer portal refresh" required>
-<label for="summary">Summary</label><textarea id="summary" name="summary" rows="3" required>Replace the legacy portal with a self-service one.</textarea>
+<label for="title">Title</label><input id="title" name="title" value="Customer portal refresh" required maxlength="200">
+<label for="summary">Summary</label><textarea id="summary" name="summary" rows="3" required maxlength="4000">Replace the legacy portal with a self-service one.</textarea>
 <label for="sponsorEmail">Sponsor</label><input id="sponsorEmail" name="sponsorEmail" value="${DEMO_PEOPLE.sponsor.email}" required>
-<label for="estimatedCost">Estimated cost</label><input id="estimatedCost" name="estimatedCost" type="number" min="0" value="250000">
-<button type="submit">Submit proposal</button></form>`,
+<label for="managerEmail">Project manager <span class="muted">(optional; submits the stages)</span></label><input id="managerEmail" name="managerEmail" value="${DEMO_PEOPLE.manager.email}">
+<label for="estimatedCost">${cost?.label ?? 'Estimated cost'}</label><input id="estimatedCost" name="estimatedCost" type="number" min="0" value="250000">
+<label for="risk">${risk?.label ?? 'Risk'}</label><select id="risk" name="risk"><option>low</option><option selected>medium</option><option>high</option></select>
+<label for="targetDate">${target?.label ?? 'Target date'} <span class="muted">(optional)</span></label><input id="targetDate" name="targetDate" type="date">
+<p class="muted">Small, low-risk projects (under 50,000 and low risk) skip the business case gate.</p>
+<button type="submit">Submit proposal</button></form>
+${timeCard(options, '/')}`,
   );
+}
+
+const outcome = (o: string | undefined) => (o ? (OUTCOME_LABELS[o as Outcome] ?? o) : '');
+
+function projectPage(status: StatusView, options: ConsoleOptions): string {
+  const id = status.projectId as string;
+  const gate = status.currentGate;
+  const parts: (Html | string)[] = [
+    html`<div class="card"><h1>${status.title}</h1>
+<dl><dt>Status</dt><dd>${status.status}${status.closeReason ? ` (${status.closeReason})` : ''}</dd>
+<dt>Process</dt><dd>${status.definition?.name} v${status.definition?.version}</dd>
+<dt>Requester</dt><dd>${status.requester}</dd><dt>Manager</dt><dd>${status.manager}</dd><dt>Sponsor</dt><dd>${status.sponsorEmail}</dd></dl>
+<p><a href="/local/projects/${id}">Refresh</a> · <a href="${options.inboxUrl}">Open the inbox</a> · <a href="/local/outbox">All mail sent</a> · <a href="/">Home</a></p></div>`,
+  ];
+  if (status.stage) {
+    const checklist = status.stage.checklist as { id: string; name: string; required: boolean }[];
+    parts.push(html`<form class="card" method="post" action="/local/projects/${id}/submissions">
+<h2>Stage ${status.stage.position}: preparing for ${status.stage.gateName}</h2>
+<p class="muted">Submitted as the project's manager. The gate opens when this is submitted${status.actions?.submit ? '' : ' (not possible now: open conditions must be met or waived first)'}.</p>
+${checklist.map((d) => html`<fieldset><legend>${d.name}${d.required ? '' : ' (optional)'}</legend><label for="title-${d.id}">Title</label><input id="title-${d.id}" name="title-${d.id}" maxlength="200" ${d.required ? 'required' : ''}><label for="link-${d.id}">Link</label><input id="link-${d.id}" name="link-${d.id}" type="url" maxlength="2000" ${d.required ? 'required' : ''}></fieldset>`)}
+<label for="note">Note</label><textarea id="note" name="note" rows="2" maxlength="2000"></textarea>
+<button type="submit">Submit deliverables</button></form>`);
+  }
+  if (gate) {
+    parts.push(html`<div class="card"><h2>${gate.kind === 'close-out' ? 'Close-out sign-off' : `Gate: ${gate.name}`} (instance ${gate.sequence})</h2>
+<dl><dt>State</dt><dd>${gate.status}${gate.outcome ? `: ${outcome(gate.outcome)}` : ''}</dd><dt>Decide by</dt><dd>${gate.dueAt}</dd></dl>
+<ul>${(gate.approvers ?? []).map((a: StatusView) => html`<li>${a.name} &lt;${a.email}&gt;: ${a.status}${a.mailedAt ? '' : ' (mail not sent yet)'}${a.handedFrom ? ` — from ${a.handedFrom.approver} (${a.handedFrom.why})` : ''}</li>`)}</ul></div>`);
+  }
+  if (status.hold) {
+    parts.push(html`<form class="card problems" method="post" action="/local/projects/${id}/resume"><h2>On hold (${status.hold.cause})</h2>
+<p>A PMO admin resumes it with a reason (done here as Pat PMO).</p><label for="reason">Reason</label><input id="reason" name="reason" required maxlength="1000"><button type="submit">Resume</button></form>`);
+  }
+  for (const c of status.conditions ?? []) {
+    parts.push(html`<div class="card"><h2>Condition ${c.conditionId}: ${c.state}${c.missedAt ? ' (missed)' : ''}</h2><p>${c.text}</p><p class="muted">Owner ${c.owner} · due ${c.due}</p>
+${c.state === 'open' ? html`<form method="post" action="/local/projects/${id}/conditions/${c.conditionId}/met"><label for="evidence-${c.conditionId}">Evidence link</label><input id="evidence-${c.conditionId}" name="evidence" type="url" required maxlength="2000"><label for="note-${c.conditionId}">Note</label><input id="note-${c.conditionId}" name="note" maxlength="2000"><button type="submit">Mark met (as the owner)</button></form>` : ''}</div>`);
+  }
+  parts.push(html`<div class="card"><h2>Gates so far</h2><ol>${(status.gates ?? []).map((g: StatusView) => html`<li>${g.name}: ${g.status}${g.outcome ? ` — ${outcome(g.outcome)}` : ''}${g.decidedBy === 'deadline' ? ' (at the deadline)' : ''}</li>`)}</ol>
+${(status.skipped ?? []).length ? html`<p class="muted">Skipped: ${(status.skipped as StatusView[]).map((s) => `${s.name} (${s.rule})`).join('; ')}</p>` : ''}</div>`);
+  parts.push(timeCard(options, `/local/projects/${id}`));
+  return page(String(status.title ?? 'Project'), html`${parts}`);
 }
 
 function outboxPage(mails: SentEmail[]): string {
   return page(
     'All mail sent',
-    html`<div class="card"><h1>All mail sent</h1><p class="muted">Newest first. Links work until used or expired.</p></div>
+    html`<div class="card"><h1>All mail sent</h1><p class="muted">Newest first. Links work until used, replaced or expired.</p></div>
 ${[...mails].reverse().map(
   (
     m,
   ) => html`<div class="card"><h2>${m.subject}</h2><p class="muted">To ${m.destination.to.join(', ')} · ${new Date(m.at * 1000).toISOString()}</p>
-<ul>${(m.body.text ?? '').match(/https?:\/\/\S+/g)?.map((link) => html`<li><a href="${link}">${link.replace(/\/a\/.*/, '/a/…')}</a></li>`) ?? ''}</ul></div>`,
+<ul>${(m.body.text ?? '').match(/https?:\/\/\S+\/a\/\S+/g)?.map((link) => html`<li><a href="${link}">${link.replace(/\/a\/.*/, '/a/…')}</a></li>`) ?? ''}</ul></div>`,
 )}`,
   );
 }
@@ -144,7 +266,7 @@ async function readBody(req: IncomingMessage): Promise<string> {
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > 64 * 1024) throw new Error('body too large');
+    if (size > MAX_FORM_BYTES) throw new BodyTooLarge();
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');

@@ -1,13 +1,20 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoRepository } from '../../functions/adapters/dynamodb.ts';
+import { dynamoRepository } from '../../functions/adapters/dynamodb/repository.ts';
+import { LOCAL_CLOCK } from '../../functions/adapters/environment.ts';
+import { canonicalEmail, DEFAULT_SUBADDRESS_DOMAINS } from '../../functions/domain/email.ts';
+import { CHAINS } from '../../functions/domain/trail.ts';
 import { HANDLERS, HTTP_ROUTES } from '../../functions/handlers.ts';
+import type { Clock } from '../../functions/usecases/ports.ts';
+import type { SweepReport } from '../../functions/usecases/sweeper.ts';
 import { LOCAL_REGION, localMachineArn } from './asl.ts';
 import { createLocalIssuer, type LocalIssuer } from './auth.ts';
 import { localConsole } from './console.ts';
-import { DEMO_DEFINITION } from './demo.ts';
+import { DEMO_DEFINITION, DEMO_PEOPLE } from './demo.ts';
 import { startDynamoDbLocal } from './dynamodb-local.ts';
+import { InvocationMeter, type RuntimeMeter, runtimeMeter, startDynamoMeter } from './dynamodb-meter.ts';
+import { startFaultProxy } from './fault-proxy.ts';
 import { type HttpHandler, startHttpGateway } from './http-gateway.ts';
 import { loadLocalMachines } from './machines.ts';
 import { freePort } from './ports.ts';
@@ -34,6 +41,15 @@ export interface LocalRuntimeOptions {
   log?: (message: string) => void;
   /** Where synthesized state machines are cached (defaults under dataDir). */
   cacheDir?: string;
+  /** The time handlers act on (tests move it forward); a ShiftableClock at wall-clock time when absent. */
+  clock?: Clock;
+  /** How often the sweeper runs (0: only when `sweep()` is called). Default 30 s. */
+  sweepEveryMs?: number;
+  /**
+   * Metering for `npm run bench`: the handlers reach DynamoDB through a counting proxy
+   * (infra/local/dynamodb-meter.ts) and every Lambda invocation is counted and timed; see `meter`.
+   */
+  dynamoMeter?: boolean;
 }
 
 export interface LocalRuntime {
@@ -46,7 +62,30 @@ export interface LocalRuntime {
   outbox(): Promise<SentEmail[]>;
   /** How many executions were waiting and resumed at start. */
   resumed: number;
+  /** Runs the sweeper once, as EventBridge Scheduler would invoke it. */
+  sweep(): Promise<SweepReport>;
+  /** Fault injection for tests: SES answers 503 while down. */
+  faults: { setMailDown(down: boolean): void };
+  /** DynamoDB calls and capacity units, Lambda invocations and durations; only with `dynamoMeter`. */
+  meter?: RuntimeMeter;
   stop(): Promise<void>;
+}
+
+/**
+ * The clock of `npm start`: the wall clock, which a person may move forward from the local
+ * console to see reminders, escalations and deadlines act without waiting days.
+ */
+export class ShiftableClock implements Clock {
+  private offsetMs = 0;
+  now(): Date {
+    return new Date(Date.now() + this.offsetMs);
+  }
+  advance(ms: number): void {
+    this.offsetMs += Math.max(0, ms);
+  }
+  get offsetHours(): number {
+    return this.offsetMs / 3_600_000;
+  }
 }
 
 let containers = 0;
@@ -71,10 +110,23 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     options.port ? Promise.resolve(options.port) : freePort(host),
   ]);
   const stops: (() => Promise<void>)[] = [() => dynamo.stop(), () => inbox.stop()];
+  const mailProxy = await startFaultProxy(inbox.url);
+  stops.push(() => mailProxy.close());
+  const clock = options.clock ?? new ShiftableClock();
+  const clockGlobal = globalThis as { [LOCAL_CLOCK]?: Clock };
+  clockGlobal[LOCAL_CLOCK] = clock;
+  stops.unshift(async () => {
+    if (clockGlobal[LOCAL_CLOCK] === clock) delete clockGlobal[LOCAL_CLOCK];
+  });
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
   };
   try {
+    const dynamoMeter = options.dynamoMeter ? await startDynamoMeter(dynamo.endpoint) : undefined;
+    if (dynamoMeter) stops.push(() => dynamoMeter.close());
+    const invocations = dynamoMeter ? new InvocationMeter() : undefined;
+    const metered = <E, C, R>(name: string, handler: (event: E, context: C) => Promise<R>) =>
+      invocations ? (event: E, context: C) => invocations.time(name, () => handler(event, context)) : handler;
     const urlHost = host.includes(':') ? `[${host}]` : host;
     const appUrl = `http://${urlHost}:${appPort}`;
     const sfnPort = await freePort('127.0.0.1');
@@ -82,23 +134,23 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       AWS_REGION: LOCAL_REGION,
       AWS_ACCESS_KEY_ID: 'local',
       AWS_SECRET_ACCESS_KEY: 'local',
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-      AWS_ENDPOINT_URL_SES: inbox.url,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamoMeter?.url ?? dynamo.endpoint,
+      AWS_ENDPOINT_URL_SES: mailProxy.url,
       AWS_ENDPOINT_URL_SFN: `http://127.0.0.1:${sfnPort}`,
       TABLE_NAME: LOCAL_TABLE,
       SENDER_EMAIL: LOCAL_SENDER,
       APP_URL: appUrl,
       INTAKE_STATE_MACHINE_ARN: localMachineArn('intake'),
+      GATE_REVIEW_STATE_MACHINE_ARN: localMachineArn('gate-review'),
+      CLOSE_OUT_STATE_MACHINE_ARN: localMachineArn('close-out'),
+      SUBADDRESS_DOMAINS: DEFAULT_SUBADDRESS_DOMAINS.join(','),
       LOG_LEVEL: options.logLevel ?? 'INFO',
     });
 
     const dynamoClient = new DynamoDBClient({ endpoint: dynamo.endpoint });
     if ((await ensureTable(dynamoClient, LOCAL_TABLE)) === 'created') log('created table');
-    const repository = new DynamoRepository(dynamoClient, LOCAL_TABLE);
-    if (!(await repository.getCurrentDefinition(DEMO_DEFINITION.id))) {
-      await repository.publishDefinition(DEMO_DEFINITION, { at: new Date().toISOString(), actor: 'seed' });
-      log(`seeded process "${DEMO_DEFINITION.name}" (${DEMO_DEFINITION.gates.length} gates)`);
-    }
+    const repository = dynamoRepository(dynamoClient, LOCAL_TABLE);
+    await seed(repository, log);
 
     // Handlers are imported after the environment is set: they read it once, like a cold start.
     // Each runtime gets its own module instances (a fresh "container"), so a second runtime in
@@ -113,7 +165,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       if (!module) throw new Error(`no handler named ${functionName}`);
       // Through JSON, as Lambda would: nothing is shared by reference with the caller.
       const event = JSON.parse(JSON.stringify(payload ?? null));
-      return module.handler(event, lambdaContext(functionName));
+      return metered(functionName, module.handler)(event, lambdaContext(functionName));
     };
 
     const stepFunctions = await LocalStepFunctions.create({
@@ -141,17 +193,45 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       routes: HTTP_ROUTES.map((route) => ({
         routeKey: route.routeKey,
         functionName: route.handler,
-        handler: modules.get(route.handler)?.handler as HttpHandler,
+        handler: metered(route.handler, modules.get(route.handler)?.handler as HttpHandler),
         ...(route.auth === 'jwt' ? { authorizer: 'jwt' as const } : {}),
       })),
       verifyJwt: (token) => issuer.verify(token),
-      extra: localConsole({ appUrl, inboxUrl: inbox.url, issuer, outbox: () => outbox.all() }),
+      extra: localConsole({
+        appUrl,
+        inboxUrl: inbox.url,
+        issuer,
+        outbox: () => outbox.all(),
+        ...(clock instanceof ShiftableClock
+          ? { timeTravel: { clock, sweep: () => invoke('sweeper', {}) } }
+          : {}),
+      }),
       log: (message, fields) => log(`http: ${message}${fields ? ` ${JSON.stringify(fields)}` : ''}`),
     });
     stops.push(() => gateway.close());
 
     const resumed = await stepFunctions.resume();
     if (resumed > 0) log(`resumed ${resumed} waiting execution(s)`);
+
+    const sweep = async () => (await invoke('sweeper', {})) as SweepReport;
+    const every = options.sweepEveryMs ?? 30_000;
+    if (every > 0) {
+      // One sweep at a time; a slow one delays the next rather than overlapping it.
+      let sweeping = false;
+      const timer = setInterval(() => {
+        if (sweeping) return;
+        sweeping = true;
+        sweep()
+          .catch((error: unknown) =>
+            log(`sweeper failed: ${error instanceof Error ? error.message : String(error)}`),
+          )
+          .finally(() => {
+            sweeping = false;
+          });
+      }, every);
+      timer.unref();
+      stops.push(async () => clearInterval(timer));
+    }
     return {
       appUrl,
       inboxUrl: inbox.url,
@@ -160,11 +240,50 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       issuer,
       outbox: () => outbox.all(),
       resumed,
+      sweep,
+      faults: { setMailDown: (down) => mailProxy.setDown(down) },
+      ...(dynamoMeter && invocations ? { meter: runtimeMeter(dynamoMeter, invocations) } : {}),
       stop: stopAll,
     };
   } catch (error) {
     await stopAll();
     throw error;
+  }
+}
+
+/** The demo process and people, on first start. */
+async function seed(
+  repository: ReturnType<typeof dynamoRepository>,
+  log: (message: string) => void,
+): Promise<void> {
+  const at = new Date().toISOString();
+  const actor = { type: 'system' as const, id: 'seed' };
+  if (!(await repository.getCurrentDefinition(DEMO_DEFINITION.id))) {
+    await repository.publishDefinition(DEMO_DEFINITION, {
+      chain: CHAINS.definition(DEMO_DEFINITION.id),
+      subject: { definitionId: DEMO_DEFINITION.id },
+      at,
+      actor,
+      action: 'definition.published',
+      definition: { id: DEMO_DEFINITION.id, version: DEMO_DEFINITION.version },
+      detail: { name: DEMO_DEFINITION.name, gates: DEMO_DEFINITION.gates.map((g) => g.id) },
+    });
+    log(`seeded process "${DEMO_DEFINITION.name}" (${DEMO_DEFINITION.gates.length} gates)`);
+  }
+  for (const person of Object.values(DEMO_PEOPLE)) {
+    const email = canonicalEmail(person.email, DEFAULT_SUBADDRESS_DOMAINS);
+    if (await repository.getPerson(email)) continue;
+    await repository.putPerson(
+      { email, name: person.name, roles: [...person.groups], updatedAt: at },
+      {
+        chain: CHAINS.people,
+        subject: { person: email },
+        at,
+        actor,
+        action: 'person.added',
+        detail: { name: person.name, roles: person.groups },
+      },
+    );
   }
 }
 

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { linkFor, submitStage, until } from '../support/flows.ts';
 import { people, startTestRuntime, type TestRuntime } from '../support/runtime.ts';
 
 let t: TestRuntime;
@@ -24,15 +25,21 @@ afterAll(async () => {
 
 describe('logs carry no secrets', () => {
   it('never log a task token or an approval link secret, across a whole gate decision', async () => {
-    // Act: a proposal, its gate 1 decided from the link, gate 2 opened
+    // Act: a proposal, its gate 1 decided from the link, a stage submitted, gate 2 opened and
+    // one of its approvers reminded by the sweeper
     const { projectId, link } = await t.submit('Logged project');
     await t.decide(link, { outcome: 'go' });
-    await t.mailTo(people.sponsor.email, 1, 'Logged project — Gate 2 of 3');
+    await until(t, projectId, (s) => s.status === 'in-stage', 'into stage 2');
+    await submitStage(t, projectId);
+    const gate2 = await linkFor(t, people.finance.email, 'Logged project', 'Gate 2 of 3');
+    t.clock.advanceHours(49);
+    await t.runtime.sweep();
+    const reminder = await linkFor(t, people.finance.email, 'Logged project', 'Gate 2 of 3', 2);
     const tokens = [
       await t.repository.readTaskToken(projectId, 1),
       await t.repository.readTaskToken(projectId, 2),
     ];
-    const secret = new URL(link).pathname.split('/').pop() as string;
+    const secrets = [link, gate2, reminder].map((l) => new URL(l).pathname.split('/').pop() as string);
 
     // Assess: the logs are there (so the check means something) and hold neither secret
     const logs = written.join('\n');
@@ -42,6 +49,7 @@ describe('logs carry no secrets', () => {
       expect(token && token.length > 20).toBe(true);
       expect(logs.includes(token as string)).toBe(false);
     }
-    expect(logs.includes(secret)).toBe(false);
+    expect(logs).toContain('"task":"sweeper"');
+    for (const secret of secrets) expect(logs.includes(secret)).toBe(false);
   });
 });

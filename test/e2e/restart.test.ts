@@ -1,6 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { decide } from '../../functions/usecases/decisions.ts';
-import { people, shownPackageHash, startTestRuntime, type TestRuntime } from '../support/runtime.ts';
+import { decideAs, linkFor, propose, submitStage, trailActions, until } from '../support/flows.ts';
+import {
+  criteriaMet,
+  people,
+  shownPackageHash,
+  startTestRuntime,
+  type TestRuntime,
+} from '../support/runtime.ts';
 
 let t: TestRuntime | undefined;
 afterEach(async () => {
@@ -8,17 +15,23 @@ afterEach(async () => {
   t = undefined;
 });
 
+/** Stops the runtime, keeping its data, and starts a new one on it. */
+async function restart(current: TestRuntime): Promise<TestRuntime> {
+  const dataDir = current.dataDir;
+  await current.stop({ keepData: true });
+  return startTestRuntime(dataDir);
+}
+
 describe('a restart keeps everything', () => {
-  it('keeps a waiting gate waiting: its e-mailed link still works after a restart and the decision moves on', async () => {
+  it('mid-review: a waiting gate keeps waiting, its e-mailed link still works and the decision moves on', async () => {
     // Prepare: a project waiting on gate 1, then a clean stop
     t = await startTestRuntime();
     const { projectId, link } = await t.submit('Restart project');
-    const dataDir = t.dataDir;
-    await t.stop({ keepData: true });
-    t = undefined;
+    // Stop once the mail is recorded as sent (a stop between SES and that record sends it again).
+    await until(t, projectId, (s) => Boolean(s.currentGate?.approvers[0]?.mailedAt), 'its mail recorded');
 
     // Act: start again on the same data and decide from the old link
-    t = await startTestRuntime(dataDir);
+    t = await restart(t);
     const here = link.replace(/^http:\/\/[^/]+/, t.runtime.appUrl);
     const page = await fetch(here);
     const { response: decided } = await t.decide(here, { outcome: 'go' });
@@ -27,20 +40,40 @@ describe('a restart keeps everything', () => {
     expect(t.runtime.resumed).toBeGreaterThanOrEqual(1);
     expect(page.status).toBe(200);
     expect(decided.status).toBe(200);
-    await t.mailTo(people.sponsor.email, 1, 'Restart project — Gate 2 of 3');
-    const status = await (await t.api('GET', `/projects/${projectId}`, { as: people.requester })).json();
-    expect(status).toMatchObject({ currentGate: { gateId: 'business-case', sequence: 2, status: 'open' } });
+    await until(t, projectId, (s) => s.status === 'in-stage', 'into stage 2');
     const outbox = await t.runtime.outbox();
     expect(outbox.filter((m) => m.subject.includes('Restart project')).map((m) => m.subject)).toEqual([
       expect.stringContaining('Gate 1 of 3'),
-      expect.stringContaining('Gate 2 of 3'),
     ]);
-    expect((await t.repository.listTrail(projectId)).map((e) => e.action)).toEqual([
+    expect(await trailActions(t, projectId)).toEqual([
       'proposal.submitted',
       'gate.opened',
+      'mail.sent',
       'decision.recorded',
-      'gate.opened',
+      'gate.decided',
+      'gate.followed',
+      'stage.entered',
     ]);
+  });
+
+  it('mid-stage: a project working on a stage needs no execution, and its submission opens the gate after a restart', async () => {
+    // Prepare: a project in stage 2
+    t = await startTestRuntime();
+    const title = 'Restart in a stage';
+    const projectId = await propose(t, title);
+    await decideAs(t, people.sponsor.email, title, 'Gate 1 of 3', { outcome: 'go' });
+    await until(t, projectId, (s) => s.status === 'in-stage', 'into stage 2');
+
+    // Act
+    t = await restart(t);
+    const submitted = await submitStage(t, projectId);
+    await decideAs(t, people.sponsor.email, title, 'Gate 2 of 3', { outcome: 'go' });
+    await decideAs(t, people.finance.email, title, 'Gate 2 of 3', { outcome: 'go' });
+
+    // Assess
+    expect(t.runtime.resumed).toBe(0);
+    expect(submitted.status).toBe(202);
+    await until(t, projectId, (s) => s.stage?.gateId === 'launch', 'into stage 3');
   });
 });
 
@@ -49,43 +82,47 @@ describe('a crash between the decision and the resume', () => {
     // Prepare: a waiting gate, and a decision committed whose resume never arrives (as if the
     // process died right after the transaction)
     t = await startTestRuntime();
-    const { projectId, link } = await t.submit('Crash project');
+    const title = 'Crash project';
+    const projectId = await propose(t, title);
+    const link = await linkFor(t, people.sponsor.email, title, 'Gate 1 of 3');
     const page = await (await fetch(link)).text();
-    const secret = new URL(link).pathname.split('/').pop() as string;
-    const lostResume = {
-      resumeGate: async () => {
-        throw new Error('process died before SendTaskSuccess');
-      },
-      startIntake: async () => undefined,
-    };
     const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
     await decide(
       {
         repository: t.repository,
-        workflow: lostResume,
-        mailer: { send: async () => undefined },
-        clock: { now: () => new Date() },
-        settings: { appUrl: t.runtime.appUrl, linkMaxAgeHours: 24 },
+        workflow: {
+          startIntake: async () => undefined,
+          startGateReview: async () => undefined,
+          startCloseOut: async () => undefined,
+          resumeGate: async () => {
+            throw new Error('process died before SendTaskSuccess');
+          },
+        },
+        mailer: { send: async () => ({ messageId: 'none' }) },
+        clock: t.clock,
+        settings: { appUrl: t.runtime.appUrl, linkMaxAgeHours: 24, subaddressDomains: [] },
         log: quiet,
       },
       {
-        secret,
-        body: { outcome: 'go', packageHash: shownPackageHash(page) },
+        secret: new URL(link).pathname.split('/').pop() as string,
+        body: {
+          outcome: 'go',
+          packageHash: shownPackageHash(page),
+          mustMeet: { 'strategic-fit': 'yes' },
+          scores: { value: Number(criteriaMet(page)['score-value']), feasibility: 8 },
+        },
         source: { ip: '127.0.0.1', userAgent: 'test' },
       },
     );
     expect((await t.repository.getGate(projectId, 1))?.status).toBe('decided');
-    expect((await t.repository.getGate(projectId, 1))?.resumedAt).toBeUndefined();
-    const dataDir = t.dataDir;
-    await t.stop({ keepData: true });
-    t = undefined;
+    expect((await t.repository.getGate(projectId, 1))?.appliedAt).toBeUndefined();
 
     // Act: the runtime comes back and redelivers the wait
-    t = await startTestRuntime(dataDir);
+    t = await restart(t);
 
-    // Assess: gate 2 opens without anyone deciding again
-    await t.mailTo(people.sponsor.email, 1, 'Crash project — Gate 2 of 3');
-    expect((await t.repository.getGate(projectId, 1))?.resumedAt).toEqual(expect.any(String));
+    // Assess: the project moves on without anyone deciding again
+    await until(t, projectId, (s) => s.status === 'in-stage', 'into stage 2');
+    expect((await t.repository.getGate(projectId, 1))?.appliedAt).toEqual(expect.any(String));
     expect((await t.repository.listVotes(projectId, 1)).length).toBe(1);
   });
 });

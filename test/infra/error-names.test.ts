@@ -13,7 +13,7 @@ describe('error names the state machines catch', () => {
     const entry = `
       import { ProposalRejectedError } from '${root}functions/usecases/intake.ts';
       import { TaskInputError } from '${root}functions/tasks/inputs.ts';
-      import { GateTaskError } from '${root}functions/usecases/gates.ts';
+      import { GateTaskError } from '${root}functions/usecases/shared.ts';
       export const names = [new ProposalRejectedError('x'), new TaskInputError('x'), new GateTaskError('x')].map((e) => e.name);`;
     writeFileSync(join(dir, 'entry.ts'), entry.replaceAll(root, `${process.cwd()}/`));
 

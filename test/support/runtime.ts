@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoRepository } from '../../functions/adapters/dynamodb.ts';
+import { dynamoRepository } from '../../functions/adapters/dynamodb/repository.ts';
+import type { Repository } from '../../functions/usecases/ports.ts';
 import type { LocalPerson } from '../../infra/local/auth.ts';
 import { DEMO_PEOPLE } from '../../infra/local/demo.ts';
 import {
@@ -17,7 +18,9 @@ import { MACHINE_CACHE } from './global-setup.ts';
 export interface TestRuntime {
   runtime: LocalRuntime;
   dataDir: string;
-  repository: DynamoRepository;
+  repository: Repository;
+  /** The clock the runtime's handlers read; tests move it forward. */
+  clock: TestClock;
   dynamo: DynamoDBClient;
   /** Calls the API as a person (or anonymously). */
   api(
@@ -37,14 +40,17 @@ export interface TestRuntime {
 /** Starts the whole local runtime on free loopback ports in a temporary directory. */
 export async function startTestRuntime(
   dataDir = mkdtempSync(join(tmpdir(), 'tollgate-e2e-')),
-  options: Pick<LocalRuntimeOptions, 'logLevel' | 'log'> = {},
+  options: Pick<LocalRuntimeOptions, 'logLevel' | 'log'> & { clock?: TestClock } = {},
 ): Promise<TestRuntime> {
+  const clock = options.clock ?? new TestClock();
   const runtime = await startLocalRuntime({
+    clock,
+    sweepEveryMs: 0,
     dataDir,
     host: '127.0.0.1',
     port: 0,
     inboxPort: 0,
-    logLevel: options.logLevel ?? 'SILENT',
+    logLevel: options.logLevel ?? (process.env.TEST_LOG_LEVEL as LocalRuntimeOptions['logLevel']) ?? 'SILENT',
     cacheDir: MACHINE_CACHE,
     ...(options.log ? { log: options.log } : {}),
   });
@@ -57,7 +63,8 @@ export async function startTestRuntime(
     runtime,
     dataDir,
     dynamo,
-    repository: new DynamoRepository(dynamo, LOCAL_TABLE),
+    repository: dynamoRepository(dynamo, LOCAL_TABLE),
+    clock,
     async api(method, path, options = {}) {
       const headers: Record<string, string> = { ...options.headers };
       if (options.as) headers.authorization = `Bearer ${await runtime.issuer.sign(options.as)}`;
@@ -96,9 +103,10 @@ export async function startTestRuntime(
     },
     async decide(link, fields) {
       const page = await (await fetch(link)).text();
+      const approving = fields.outcome === 'go' || fields.outcome === 'conditional-go';
       const response = await fetch(link, {
         method: 'POST',
-        ...form({ packageHash: shownPackageHash(page), ...fields }),
+        ...form({ packageHash: shownPackageHash(page), ...criteriaMet(page, approving), ...fields }),
       });
       return { page, response };
     },
@@ -132,12 +140,41 @@ export function form(fields: Record<string, string>): { body: string; headers: R
   };
 }
 
+/**
+ * What an approver who finds every criterion met fills in: "yes" to each must-meet criterion
+ * on the page, and (to go on) 8 of 10 on each should-meet one.
+ */
+export function criteriaMet(page: string, scored = true): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const [, id] of page.matchAll(/name="mustMeet-([a-z0-9-]+)" value="yes"/g))
+    fields[`mustMeet-${id}`] = 'yes';
+  if (scored) for (const [, id] of page.matchAll(/name="score-([a-z0-9-]+)"/g)) fields[`score-${id}`] = '8';
+  return fields;
+}
+
+/** A clock the test moves; it starts at the wall clock's time. */
+export class TestClock {
+  private offsetMs = 0;
+  now(): Date {
+    return new Date(Date.now() + this.offsetMs);
+  }
+  advance(ms: number): void {
+    this.offsetMs += ms;
+  }
+  advanceHours(hours: number): void {
+    this.advance(hours * 3_600_000);
+  }
+  advanceDays(days: number): void {
+    this.advance(days * 86_400_000);
+  }
+}
+
 export const people = DEMO_PEOPLE;
 
 export const proposal = (overrides: Record<string, unknown> = {}) => ({
   title: 'Customer portal refresh',
   summary: 'Replace the legacy portal with a self-service one.',
   sponsorEmail: DEMO_PEOPLE.sponsor.email,
-  estimatedCost: 250000,
+  fields: { estimatedCost: 250000, risk: 'medium' },
   ...overrides,
 });

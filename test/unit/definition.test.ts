@@ -1,18 +1,26 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  CLOSE_OUT_GATE_ID,
+  DEADLINE_OUTCOMES,
   findGate,
   type GateDefinition,
   gateIndex,
+  MAX_DECIDE_WITHIN_HOURS,
   type ProcessDefinition,
   parseProcessDefinition,
   resolveApprovers,
+  skipRuleOf,
 } from '../../functions/domain/definition.ts';
 import type { Parsed } from '../../functions/domain/validation.ts';
 import { DEMO_DEFINITION } from '../../infra/local/demo.ts';
 
 function paths<T>(result: Parsed<T>): string[] {
   return result.ok ? [] : result.problems.map((p) => p.path);
+}
+
+function problems<T>(result: Parsed<T>): [string, string][] {
+  return result.ok ? [] : result.problems.map((p) => [p.path, p.message]);
 }
 
 function demo(): ProcessDefinition {
@@ -27,23 +35,33 @@ function withGate(index: number, change: (gate: GateDefinition) => Record<string
   return { ...definition, gates };
 }
 
-/** The demo with one property somewhere replaced by an arbitrary value. */
+/** Something a careless or hostile editor might put anywhere in a definition. */
+const replacementArb = fc.oneof(
+  fc.jsonValue({ maxDepth: 1 }),
+  fc.constant(undefined),
+  fc.constantFrom('close-out', 'estimatedCost <', 'nope = 1', 'risk in ()', '', 'a'.repeat(600), -1, 0, 1e9),
+);
+
+/** The demo with one to three properties somewhere replaced by (or removed for) an arbitrary value. */
 const mutatedDemoArb = fc
-  .tuple(fc.nat(), fc.oneof(fc.jsonValue({ maxDepth: 1 }), fc.constant(undefined)))
-  .map(([pick, replacement]) => {
+  .array(fc.tuple(fc.nat(), fc.nat(), replacementArb), { minLength: 1, maxLength: 3 })
+  .map((mutations) => {
     const definition = demo() as unknown as Record<string, unknown>;
-    const holders: Record<string, unknown>[] = [];
-    const collect = (value: unknown) => {
-      if (value && typeof value === 'object') {
-        holders.push(value as Record<string, unknown>);
-        for (const v of Object.values(value)) collect(v);
-      }
-    };
-    collect(definition);
-    const holder = holders[pick % holders.length] as Record<string, unknown>;
-    const keys = Object.keys(holder);
-    const key = keys.length > 0 ? (keys[pick % keys.length] as string) : 'extra';
-    holder[key] = replacement;
+    for (const [pick, keyPick, replacement] of mutations) {
+      const holders: Record<string, unknown>[] = [];
+      const collect = (value: unknown) => {
+        if (value && typeof value === 'object') {
+          holders.push(value as Record<string, unknown>);
+          for (const v of Object.values(value)) collect(v);
+        }
+      };
+      collect(definition);
+      const holder = holders[pick % holders.length] as Record<string, unknown>;
+      const keys = Object.keys(holder);
+      const key = keys.length > 0 ? (keys[keyPick % keys.length] as string) : 'extra';
+      if (replacement === undefined && keyPick % 2 === 0) delete holder[key];
+      else holder[key] = replacement;
+    }
     return definition;
   });
 
@@ -299,7 +317,7 @@ describe('parseProcessDefinition — problems named by path', () => {
         i === 1
           ? { ...g, id: 'scoping', sla: { ...g.sla, remindAfterHours: 500 } }
           : i === 2
-            ? { ...g, rule: { kind: 'quorum', count: 2 } }
+            ? { ...g, rule: { kind: 'quorum', count: 3 } }
             : g,
       ),
     };
@@ -313,7 +331,7 @@ describe('parseProcessDefinition — problems named by path', () => {
 
   it('never throws on arbitrary input; either ok or every problem has a path and a message', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.anything(), fc.jsonValue(), mutatedDemoArb), (input) => {
+      fc.property(fc.oneof(fc.anything(), fc.jsonValue(), mutatedDemoArb, mutatedDemoArb), (input) => {
         // Prepare — input
 
         // Act
@@ -425,5 +443,502 @@ describe('parseProcessDefinition — each approver once', () => {
 
     // Assess
     expect(paths(result)).toEqual(['gates.1.approvers.1']);
+  });
+});
+
+describe('parseProcessDefinition — gates, deliverables and criteria', () => {
+  it(`reserves the gate id "${CLOSE_OUT_GATE_ID}" for the close-out sign-off`, () => {
+    // Prepare
+    const input = withGate(1, (g) => ({ ...g, id: CLOSE_OUT_GATE_ID }));
+
+    // Act
+    const result = parseProcessDefinition(input);
+
+    // Assess
+    expect(problems(result)).toEqual([['gates.1.id', '"close-out" is reserved for the close-out sign-off']]);
+  });
+
+  it('defaults a gate to opening on submission and a deliverable to required', () => {
+    // Prepare
+    const input = withGate(1, (g) => {
+      const { opens: _opens, ...rest } = g;
+      return { ...rest, deliverables: [{ id: 'business-case', name: 'Business case' }] };
+    });
+
+    // Act
+    const result = parseProcessDefinition(input);
+
+    // Assess
+    expect(result.ok && result.value.gates[1]).toMatchObject({
+      opens: 'on-submission',
+      deliverables: [{ id: 'business-case', name: 'Business case', required: true }],
+    });
+  });
+
+  it('keeps an explicit optional deliverable and a gate that opens immediately', () => {
+    // Prepare
+    const input = withGate(2, (g) => ({
+      ...g,
+      opens: 'immediately',
+      deliverables: [{ id: 'notes', name: 'Notes', required: false }],
+    }));
+
+    // Act
+    const result = parseProcessDefinition(input);
+
+    // Assess
+    expect(result.ok && result.value.gates[2]).toMatchObject({
+      opens: 'immediately',
+      deliverables: [{ id: 'notes', name: 'Notes', required: false }],
+    });
+  });
+
+  it('rejects an unknown way of opening a gate', () => {
+    // Prepare
+    const input = withGate(0, (g) => ({ ...g, opens: 'on-request' }));
+
+    // Act
+    const result = parseProcessDefinition(input);
+
+    // Assess
+    expect(paths(result)).toEqual(['gates.0.opens']);
+  });
+
+  it('rejects a deliverable id used twice within a gate, naming it', () => {
+    // Prepare
+    const input = withGate(1, (g) => ({
+      ...g,
+      deliverables: [...g.deliverables, { id: 'project-plan', name: 'Plan, again', required: false }],
+    }));
+
+    // Act
+    const result = parseProcessDefinition(input);
+
+    // Assess
+    expect(problems(result)).toEqual([
+      ['gates.1.deliverables', 'deliverable id "project-plan" is used twice'],
+    ]);
+  });
+
+  it('accepts the same deliverable id in two gates', () => {
+    // Prepare
+    const input = withGate(2, (g) => ({
+      ...g,
+      deliverables: [{ id: 'project-plan', name: 'Plan', required: true }],
+    }));
+
+    // Act
+    const result = parseProcessDefinition(input);
+
+    // Assess
+    expect(result.ok).toBe(true);
+  });
+
+  it.each([
+    ['a bad id', { id: 'Business Case', name: 'x' }, 'gates.1.deliverables.0.id'],
+    ['an empty name', { id: 'x', name: ' ' }, 'gates.1.deliverables.0.name'],
+    [
+      'a required flag that is not a boolean',
+      { id: 'x', name: 'X', required: 'yes' },
+      'gates.1.deliverables.0.required',
+    ],
+  ])('rejects a deliverable with %s', (_name, deliverable, path) => {
+    // Prepare
+    const input = withGate(1, (g) => ({ ...g, deliverables: [deliverable] }));
+
+    // Act
+    const result = parseProcessDefinition(input);
+
+    // Assess
+    expect(paths(result)).toEqual([path]);
+  });
+
+  it('rejects required deliverables on a gate that opens immediately (no stage can submit them)', () => {
+    // Prepare
+    const input = withGate(0, (g) => ({
+      ...g,
+      deliverables: [{ id: 'memo', name: 'Memo', required: true }],
+    }));
+    const optional = withGate(0, (g) => ({
+      ...g,
+      deliverables: [{ id: 'memo', name: 'Memo', required: false }],
+    }));
+
+    // Act
+    const result = parseProcessDefinition(input);
+
+    // Assess
+    expect(problems(result)).toEqual([
+      [
+        'gates.0.deliverables',
+        'a gate that opens immediately has no stage before it: nothing can be submitted for it',
+      ],
+    ]);
+    expect(parseProcessDefinition(optional).ok).toBe(true);
+  });
+
+  it('rejects a threshold on a gate without should-meet criteria', () => {
+    // Prepare
+    const input = withGate(2, (g) => ({ ...g, criteria: { ...g.criteria, threshold: 50 } }));
+
+    // Act
+    const result = parseProcessDefinition(input);
+
+    // Assess
+    expect(problems(result)).toEqual([['gates.2.criteria.threshold', 'needs should-meet criteria to score']]);
+  });
+
+  it.each([
+    ['a threshold above 100', { threshold: 101 }, 'gates.0.criteria.threshold'],
+    ['a negative threshold', { threshold: -1 }, 'gates.0.criteria.threshold'],
+    [
+      'a weight of 0',
+      { shouldMeet: [{ id: 'value', text: 'Value', weight: 0 }] },
+      'gates.0.criteria.shouldMeet.0.weight',
+    ],
+    [
+      'a weight above 100',
+      { shouldMeet: [{ id: 'value', text: 'Value', weight: 101 }] },
+      'gates.0.criteria.shouldMeet.0.weight',
+    ],
+    [
+      'a should-meet criterion without a weight',
+      { shouldMeet: [{ id: 'value', text: 'Value' }] },
+      'gates.0.criteria.shouldMeet.0.weight',
+    ],
+  ])('rejects criteria with %s', (_name, change, path) => {
+    // Prepare
+    const input = withGate(0, (g) => ({ ...g, criteria: { ...g.criteria, ...change } }));
+
+    // Act
+    const result = parseProcessDefinition(input);
+
+    // Assess
+    expect(paths(result)).toEqual([path]);
+  });
+
+  it('rejects a criterion id shared by a must-meet and a should-meet criterion', () => {
+    // Prepare
+    const input = withGate(1, (g) => ({
+      ...g,
+      criteria: { ...g.criteria, mustMeet: [{ id: 'roi', text: 'ROI known' }] },
+    }));
+
+    // Act
+    const result = parseProcessDefinition(input);
+
+    // Assess
+    expect(problems(result)).toEqual([['gates.1.criteria', 'criterion id "roi" is used twice']]);
+  });
+
+  it.each([
+    ['the sponsor', [{ role: 'sponsor' }, { role: 'sponsor' }], 'the sponsor is listed twice'],
+    [
+      'a named approver',
+      [{ email: 'a@example.com' }, { email: 'A@Example.com' }],
+      'a@example.com is listed twice',
+    ],
+  ])('names %s listed twice', (_name, approvers, message) => {
+    // Prepare
+    const input = withGate(0, (g) => ({ ...g, approvers }));
+
+    // Act
+    const result = parseProcessDefinition(input);
+
+    // Assess
+    expect(problems(result)).toEqual([['gates.0.approvers.1', message]]);
+  });
+});
+
+describe('parseProcessDefinition — skip rules', () => {
+  it('accepts the demo skip rule and a rule over each kind of field', () => {
+    // Prepare
+    const input = withGate(2, (g) => ({
+      ...g,
+      skipWhen: 'targetDate < "2031-01-01" or (risk in ("low", "medium") and not (estimatedCost >= 1000000))',
+    }));
+
+    // Act
+    const result = parseProcessDefinition(input);
+
+    // Assess
+    expect(result.ok).toBe(true);
+  });
+
+  it('names the column of a syntax error', () => {
+    // Prepare
+    const input = withGate(1, (g) => ({ ...g, skipWhen: 'estimatedCost < < 5' }));
+
+    // Act
+    const result = parseProcessDefinition(input);
+
+    // Assess
+    expect(problems(result)).toEqual([
+      ['gates.1.skipWhen', 'at column 17: expected a value after "<", found "<"'],
+    ]);
+  });
+
+  it('names an unknown field and lists the fields there are', () => {
+    // Prepare
+    const input = withGate(1, (g) => ({ ...g, skipWhen: 'estimatedCot < 50000' }));
+
+    // Act
+    const result = parseProcessDefinition(input);
+
+    // Assess
+    expect(problems(result)).toEqual([
+      ['gates.1.skipWhen', 'unknown field "estimatedCot" (fields: estimatedCost, risk, targetDate)'],
+    ]);
+  });
+
+  it('reports every type problem of a rule, against the intake fields', () => {
+    // Prepare
+    const input = withGate(1, (g) => ({ ...g, skipWhen: 'estimatedCost < "cheap" and risk = "lo"' }));
+
+    // Act
+    const result = parseProcessDefinition(input);
+
+    // Assess
+    expect(problems(result)).toEqual([
+      ['gates.1.skipWhen', 'estimatedCost is a number: compare it with a number, not "cheap"'],
+      ['gates.1.skipWhen', '"lo" is not one of the choices of risk (low, medium, high)'],
+    ]);
+  });
+
+  it('knows no field when the process asks for none', () => {
+    // Prepare
+    const definition = demo();
+    const input = { ...definition, intake: { fields: [] } };
+
+    // Act
+    const result = parseProcessDefinition(input);
+
+    // Assess
+    expect(problems(result)).toEqual([
+      ['gates.1.skipWhen', 'unknown field "estimatedCost" (this process has no fields)'],
+      ['gates.1.skipWhen', 'unknown field "risk" (this process has no fields)'],
+    ]);
+  });
+
+  it.each([
+    ['empty', ''],
+    ['of two lines', 'risk = "low"\nor risk = "medium"'],
+    ['longer than 500 characters', `risk = "low"${' or risk = "low"'.repeat(40)}`],
+  ])('rejects a rule that is %s on its shape', (_name, skipWhen) => {
+    // Prepare
+    const input = withGate(1, (g) => ({ ...g, skipWhen }));
+
+    // Act
+    const result = parseProcessDefinition(input);
+
+    // Assess
+    expect(paths(result)).toEqual(['gates.1.skipWhen']);
+  });
+
+  it('property: never throws on an arbitrary skip rule; either accepted or refused on skipWhen', () => {
+    const ruleArb = fc.oneof(
+      fc.string({ maxLength: 60 }),
+      fc
+        .array(
+          fc.constantFrom(
+            'estimatedCost',
+            'risk',
+            'targetDate',
+            'x',
+            '<',
+            '=',
+            '!=',
+            'in',
+            '(',
+            ')',
+            ',',
+            'and',
+            'or',
+            'not',
+            '5',
+            '"low"',
+            '"2030-01-01"',
+            '-',
+            '"',
+          ),
+          { maxLength: 12 },
+        )
+        .map((tokens) => tokens.join(' ')),
+    );
+    fc.assert(
+      fc.property(ruleArb, (skipWhen) => {
+        // Prepare
+        const input = withGate(2, (g) => ({ ...g, skipWhen }));
+
+        // Act
+        const result = parseProcessDefinition(input);
+
+        // Assess
+        if (result.ok) expect(() => skipRuleOf(result.value.gates[2] as GateDefinition)).not.toThrow();
+        else for (const p of result.problems) expect(p.path).toBe('gates.2.skipWhen');
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('parseProcessDefinition — deadlines, contacts and close-out', () => {
+  it.each([
+    ['equal to', 72],
+    ['after', 100],
+  ])('rejects an escalation %s the deadline', (_name, escalateAfterHours) => {
+    // Prepare
+    const input = withGate(0, (g) => ({
+      ...g,
+      sla: { ...g.sla, decideWithinHours: 72, escalateAfterHours },
+    }));
+
+    // Act
+    const result = parseProcessDefinition(input);
+
+    // Assess
+    expect(problems(result)).toEqual([['gates.0.sla.escalateAfterHours', 'must be before the deadline']]);
+  });
+
+  it('names both a reminder and an escalation after the deadline', () => {
+    // Prepare
+    const input = withGate(0, (g) => ({
+      ...g,
+      sla: { decideWithinHours: 24, remindAfterHours: 48, escalateAfterHours: 96, atDeadline: 'kill' },
+    }));
+
+    // Act
+    const result = parseProcessDefinition(input);
+
+    // Assess
+    expect(paths(result)).toEqual(['gates.0.sla.remindAfterHours', 'gates.0.sla.escalateAfterHours']);
+  });
+
+  it.each([
+    ['0 hours', 0],
+    ['a fraction of an hour', 1.5],
+    [`more than ${MAX_DECIDE_WITHIN_HOURS} hours`, MAX_DECIDE_WITHIN_HOURS + 1],
+  ])('rejects a deadline of %s', (_name, decideWithinHours) => {
+    // Prepare
+    const input = withGate(0, (g) => ({ ...g, sla: { decideWithinHours, atDeadline: 'hold' } }));
+
+    // Act
+    const result = parseProcessDefinition(input);
+
+    // Assess
+    expect(paths(result)).toEqual(['gates.0.sla.decideWithinHours']);
+  });
+
+  it('allows only Hold, Kill and Recycle as the deadline outcome', () => {
+    // Prepare
+    const outcomes = ['hold', 'kill', 'recycle', 'go', 'conditional-go'];
+
+    // Act
+    const accepted = outcomes.filter(
+      (atDeadline) =>
+        parseProcessDefinition(withGate(0, (g) => ({ ...g, sla: { ...g.sla, atDeadline } }))).ok,
+    );
+
+    // Assess
+    expect(accepted).toEqual(['hold', 'kill', 'recycle']);
+    expect([...DEADLINE_OUTCOMES].sort()).toEqual([...accepted].sort());
+  });
+
+  it('needs a PMO contact, and accepts an escalation contact, lower-casing both', () => {
+    // Prepare
+    const withoutPmo = { ...demo(), contacts: {} };
+    const withEscalation = {
+      ...demo(),
+      contacts: { pmo: 'PMO@Example.com', escalation: 'Boss@Example.com' },
+    };
+
+    // Act
+    const results = [parseProcessDefinition(withoutPmo), parseProcessDefinition(withEscalation)];
+
+    // Assess
+    expect(paths(results[0] as Parsed<ProcessDefinition>)).toEqual(['contacts.pmo']);
+    expect(results[1]?.ok && results[1].value.contacts).toEqual({
+      pmo: 'pmo@example.com',
+      escalation: 'boss@example.com',
+    });
+  });
+
+  it('rejects an escalation contact that is not an e-mail', () => {
+    // Prepare
+    const input = { ...demo(), contacts: { pmo: 'pat.pmo@example.com', escalation: 'the boss' } };
+
+    // Act
+    const result = parseProcessDefinition(input);
+
+    // Assess
+    expect(paths(result)).toEqual(['contacts.escalation']);
+  });
+
+  it('rejects a close-out reminder at or after its deadline', () => {
+    // Prepare
+    const definition = demo();
+    const input = {
+      ...definition,
+      closeOut: { ...definition.closeOut, sla: { decideWithinHours: 24, remindAfterHours: 24 } },
+    };
+
+    // Act
+    const result = parseProcessDefinition(input);
+
+    // Assess
+    expect(problems(result)).toEqual([['closeOut.sla.remindAfterHours', 'must be before the deadline']]);
+  });
+
+  it('rejects an empty close-out checklist', () => {
+    // Prepare
+    const definition = demo();
+    const input = { ...definition, closeOut: { ...definition.closeOut, checklist: [] } };
+
+    // Act
+    const result = parseProcessDefinition(input);
+
+    // Assess
+    expect(paths(result)).toEqual(['closeOut.checklist']);
+  });
+
+  it('names the problems of the intake fields under intake.fields', () => {
+    // Prepare
+    const definition = demo();
+    const fields = [
+      ...definition.intake.fields,
+      { id: 'risk', label: 'Risk again', type: 'text', required: false },
+    ];
+    const input = { ...definition, intake: { fields } };
+
+    // Act
+    const result = parseProcessDefinition(input);
+
+    // Assess
+    expect(problems(result)).toEqual([['intake.fields.3.id', 'field id "risk" is used twice']]);
+  });
+});
+
+describe('skipRuleOf', () => {
+  it("parses a gate's skip rule, and gives nothing for a gate without one", () => {
+    // Prepare
+    const [scoping, businessCase] = DEMO_DEFINITION.gates as [GateDefinition, GateDefinition];
+
+    // Act
+    const rules = [skipRuleOf(scoping), skipRuleOf(businessCase)];
+
+    // Assess
+    expect(rules[0]).toBeUndefined();
+    expect(rules[1]).toMatchObject({ kind: 'and' });
+  });
+
+  it('throws, naming the gate, on a rule that was never validated', () => {
+    // Prepare
+    const gate = { ...(DEMO_DEFINITION.gates[1] as GateDefinition), skipWhen: 'risk =' };
+
+    // Act
+    const act = () => skipRuleOf(gate);
+
+    // Assess
+    expect(act).toThrow(/^gate business-case: at column/);
   });
 });

@@ -1,6 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isApproval, mostSevere, OUTCOMES, type Outcome, severity } from '../../functions/domain/outcomes.ts';
+import {
+  isApproval,
+  mostSevere,
+  OUTCOME_LABELS,
+  OUTCOME_MEANINGS,
+  OUTCOMES,
+  type Outcome,
+  severity,
+} from '../../functions/domain/outcomes.ts';
 
 describe('outcomes', () => {
   it('orders the five decisions from Go to Kill', () => {
@@ -23,6 +31,20 @@ describe('outcomes', () => {
 
     // Assess
     expect(approvals).toEqual(['go', 'conditional-go']);
+  });
+
+  it('labels every decision as people read it (docs/vote-rules.md uses these labels), and explains each', () => {
+    // Prepare
+    const outcomes = OUTCOMES;
+
+    // Act
+    const labels = outcomes.map((o) => OUTCOME_LABELS[o]);
+    const meanings = outcomes.map((o) => OUTCOME_MEANINGS[o]);
+
+    // Assess
+    expect(labels).toEqual(['Go', 'Conditional Go', 'Hold', 'Recycle', 'Kill']);
+    for (const meaning of meanings) expect(meaning).toMatch(/^The project .+\.$/);
+    expect(Object.keys(OUTCOME_MEANINGS).sort()).toEqual([...OUTCOMES].sort());
   });
 
   it('picks Kill over Recycle over Hold, and nothing from nothing', () => {

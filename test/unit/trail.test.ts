@@ -2,7 +2,10 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  APPENDABLE_AFTER_SEAL,
+  appendAll,
   appendTo,
+  CHAINS,
   type ChainHead,
   canonicalJson,
   GENESIS_HASH,
@@ -15,36 +18,61 @@ import { reverseKeys } from '../support/objects.ts';
 
 const RUNS = { numRuns: 100 };
 
-const eventArb: fc.Arbitrary<TrailEvent> = fc.record({
-  projectId: fc.uuid(),
-  at: fc
-    .date({
-      min: new Date('2020-01-01T00:00:00Z'),
-      max: new Date('2040-01-01T00:00:00Z'),
-      noInvalidDate: true,
-    })
-    .map((d) => d.toISOString()),
-  actor: fc.record({
-    type: fc.constantFrom<'person' | 'system'>('person', 'system'),
-    id: fc.string({ minLength: 1, maxLength: 30 }),
-  }),
-  action: fc.constantFrom(
-    'project.submitted',
-    'gate.opened',
-    'gate.decided',
-    'gate.expired',
-    'project.closed',
-  ),
-  definition: fc.record({
-    id: fc.constantFrom('standard', 'small-projects'),
-    version: fc.integer({ min: 1, max: 50 }),
-  }),
-  source: fc.option(fc.record({ ip: fc.ipV4(), userAgent: fc.string({ maxLength: 40 }) }), {
-    nil: undefined,
-  }),
-  packageHash: fc.option(fc.stringMatching(/^[0-9a-f]{64}$/), { nil: undefined }),
-  detail: fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 5 }),
-});
+const chainArb = fc.oneof(
+  fc.uuid().map(CHAINS.project),
+  fc.constantFrom(CHAINS.intake, CHAINS.access, CHAINS.people),
+  fc.constantFrom('standard', 'small-projects').map(CHAINS.definition),
+);
+
+const eventArb: fc.Arbitrary<TrailEvent> = fc.record(
+  {
+    chain: chainArb,
+    subject: fc.record(
+      {
+        projectId: fc.uuid(),
+        gateId: fc.constantFrom('scoping', 'business-case', 'launch', 'close-out'),
+        sequence: fc.integer({ min: 1, max: 50 }),
+        definitionId: fc.constantFrom('standard', 'small-projects'),
+        person: fc.constantFrom('sam.sponsor@example.com', 'pat.pmo@example.com'),
+      },
+      { requiredKeys: [] },
+    ),
+    at: fc
+      .date({
+        min: new Date('2020-01-01T00:00:00Z'),
+        max: new Date('2040-01-01T00:00:00Z'),
+        noInvalidDate: true,
+      })
+      .map((d) => d.toISOString()),
+    actor: fc.record(
+      {
+        type: fc.constantFrom<'person' | 'system'>('person', 'system'),
+        id: fc.string({ minLength: 1, maxLength: 30 }),
+        sub: fc.uuid(),
+        name: fc.string({ maxLength: 20 }),
+        role: fc.constantFrom('pmo-admin', 'requester', 'approver'),
+      },
+      { requiredKeys: ['type', 'id'] },
+    ),
+    action: fc.constantFrom(
+      'project.submitted',
+      'gate.opened',
+      'decision.recorded',
+      'gate.decided',
+      'gate.expired',
+      'project.closed',
+      'trail.exported',
+    ),
+    definition: fc.record({
+      id: fc.constantFrom('standard', 'small-projects'),
+      version: fc.integer({ min: 1, max: 50 }),
+    }),
+    source: fc.record({ ip: fc.ipV4(), userAgent: fc.string({ maxLength: 40 }) }),
+    packageHash: fc.stringMatching(/^[0-9a-f]{64}$/),
+    detail: fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 5 }),
+  },
+  { requiredKeys: ['chain', 'at', 'actor', 'action', 'detail'] },
+);
 
 const eventsArb = (minLength = 1) => fc.array(eventArb, { minLength, maxLength: 8 });
 
@@ -67,16 +95,29 @@ function rehash(entry: TrailEntry): TrailEntry {
 
 /** Ways to alter one field of a recorded entry; each one really changes what is hashed (or the hash). */
 const TAMPERS: Record<string, (e: TrailEntry) => TrailEntry> = {
+  chain: (e) => ({ ...e, chain: `${e.chain}-other` }),
   detail: (e) => ({ ...e, detail: { forged: canonicalJson(e.detail) } }),
   'actor.id': (e) => ({ ...e, actor: { ...e.actor, id: `${e.actor.id}x` } }),
   'actor.type': (e) => ({
     ...e,
     actor: { ...e.actor, type: e.actor.type === 'person' ? 'system' : 'person' },
   }),
+  'actor.role': (e) => ({
+    ...e,
+    actor: { ...e.actor, role: e.actor.role === 'pmo-admin' ? 'auditor' : 'pmo-admin' },
+  }),
   at: (e) => ({ ...e, at: new Date(Date.parse(e.at) + 1000).toISOString() }),
   action: (e) => ({ ...e, action: `${e.action}.forged` }),
-  projectId: (e) => ({ ...e, projectId: `${e.projectId}-other` }),
-  'definition.version': (e) => ({ ...e, definition: { ...e.definition, version: e.definition.version + 1 } }),
+  'subject.projectId': (e) => ({
+    ...e,
+    subject: { ...e.subject, projectId: `${e.subject?.projectId ?? 'p'}-other` },
+  }),
+  'definition.version': (e) => ({
+    ...e,
+    definition: e.definition
+      ? { ...e.definition, version: e.definition.version + 1 }
+      : { id: 'standard', version: 1 },
+  }),
   packageHash: (e) => ({ ...e, packageHash: e.packageHash === undefined ? 'f'.repeat(64) : undefined }),
   source: (e) => ({ ...e, source: e.source === undefined ? { ip: '10.0.0.1', userAgent: 'x' } : undefined }),
   seq: (e) => ({ ...e, seq: e.seq + 1 }),
@@ -86,7 +127,8 @@ const TAMPERS: Record<string, (e: TrailEntry) => TrailEntry> = {
 const tamperArb = fc.constantFrom(...Object.keys(TAMPERS));
 
 const sampleEvent: TrailEvent = {
-  projectId: 'p-1',
+  chain: CHAINS.project('p-1'),
+  subject: { projectId: 'p-1', gateId: 'scoping', sequence: 1 },
   at: '2030-01-01T09:00:00.000Z',
   actor: { type: 'person', id: 'sam.sponsor@example.com' },
   action: 'gate.decided',
@@ -411,5 +453,174 @@ describe('verifyChain — against a head that is older than the chain', () => {
 
     // Assess
     expect(result).toMatchObject({ ok: false, brokenAt: 3 });
+  });
+});
+
+describe('CHAINS', () => {
+  it('names one chain per project and per definition, and one each for intake, access and people', () => {
+    // Prepare
+    const projectId = 'p-1';
+
+    // Act
+    const names = [
+      CHAINS.project(projectId),
+      CHAINS.definition('standard'),
+      CHAINS.intake,
+      CHAINS.access,
+      CHAINS.people,
+    ];
+
+    // Assess
+    expect(names).toEqual(['project/p-1', 'definition/standard', 'intake', 'access', 'people']);
+    expect(new Set(names).size).toBe(names.length);
+  });
+
+  it('lets only a trail export onto a sealed project chain', () => {
+    // Prepare
+    const actions = ['trail.exported', 'gate.decided', 'project.closed'];
+
+    // Act
+    const allowed = actions.filter((a) => APPENDABLE_AFTER_SEAL.includes(a));
+
+    // Assess
+    expect(allowed).toEqual(['trail.exported']);
+  });
+});
+
+describe('appendAll', () => {
+  it('appends nothing for no events', () => {
+    // Prepare
+    const head: ChainHead = { seq: 3, hash: 'c'.repeat(64) };
+
+    // Act
+    const entries = [appendAll(undefined, []), appendAll(head, [])];
+
+    // Assess
+    expect(entries).toEqual([[], []]);
+  });
+
+  it('links several events in order, continuing from the head', () => {
+    // Prepare
+    const head: ChainHead = { seq: 7, hash: 'c'.repeat(64) };
+    const events = [sampleEvent, { ...sampleEvent, action: 'gate.opened' }];
+
+    // Act
+    const entries = appendAll(head, events);
+
+    // Assess
+    expect(entries.map((e) => [e.seq, e.action])).toEqual([
+      [8, 'gate.decided'],
+      [9, 'gate.opened'],
+    ]);
+    expect(entries[0]?.prevHash).toBe(head.hash);
+    expect(entries[1]?.prevHash).toBe(entries[0]?.hash);
+  });
+
+  it('property: the same entries as appending one by one, and in one batch or two alike', () => {
+    fc.assert(
+      fc.property(eventsArb(0), eventsArb(0), (first, second) => {
+        // Prepare
+        const oneByOne = chainOf([...first, ...second]);
+
+        // Act
+        const batch = appendAll(undefined, [...first, ...second]);
+        const firstBatch = appendAll(undefined, first);
+        const secondBatch = appendAll(headOf(firstBatch), second);
+
+        // Assess
+        expect(batch).toEqual(oneByOne);
+        expect([...firstBatch, ...secondBatch]).toEqual(oneByOne);
+        expect(verifyChain(batch, headOf(batch))).toEqual({
+          ok: true,
+          count: batch.length,
+          head: headOf(batch),
+        });
+      }),
+      RUNS,
+    );
+  });
+});
+
+describe('verifyChain — named chains', () => {
+  const projectEvent = (projectId: string, action: string): TrailEvent => ({
+    ...sampleEvent,
+    chain: CHAINS.project(projectId),
+    subject: { projectId },
+    action,
+  });
+
+  it('verifies two chains written side by side, each on its own', () => {
+    // Prepare
+    const a = appendAll(undefined, [
+      projectEvent('p-a', 'project.submitted'),
+      projectEvent('p-a', 'gate.opened'),
+    ]);
+    const b = appendAll(undefined, [projectEvent('p-b', 'project.submitted')]);
+    const intake = appendAll(undefined, [
+      { ...sampleEvent, chain: CHAINS.intake, subject: {}, action: 'proposal.refused' },
+    ]);
+
+    // Act
+    const results = [a, b, intake].map((entries) => verifyChain(entries, headOf(entries)));
+
+    // Assess
+    expect(results.map((r) => r.ok)).toEqual([true, true, true]);
+    expect(a[1]?.seq).toBe(2);
+    expect(b[0]?.seq).toBe(1);
+  });
+
+  it("names the first link of another chain's entry mixed into a chain", () => {
+    // Prepare
+    const a = appendAll(undefined, [
+      projectEvent('p-a', 'project.submitted'),
+      projectEvent('p-a', 'gate.opened'),
+      projectEvent('p-a', 'gate.decided'),
+    ]);
+    const b = appendAll(undefined, [
+      projectEvent('p-b', 'project.submitted'),
+      projectEvent('p-b', 'gate.opened'),
+    ]);
+    const mixed = [a[0], b[1], a[2]] as TrailEntry[];
+
+    // Act
+    const result = verifyChain(mixed, headOf(a));
+
+    // Assess
+    expect(result).toMatchObject({ ok: false, brokenAt: 2, reason: 'does not point at the entry before it' });
+  });
+
+  it('catches an entry moved to another chain and rehashed, at the link after it', () => {
+    // Prepare
+    const a = appendAll(undefined, [
+      projectEvent('p-a', 'project.submitted'),
+      projectEvent('p-a', 'gate.opened'),
+    ]);
+    const moved = [rehash({ ...(a[0] as TrailEntry), chain: CHAINS.project('p-b') }), a[1] as TrailEntry];
+
+    // Act
+    const result = verifyChain(moved, headOf(a));
+
+    // Assess
+    expect(result).toMatchObject({ ok: false, brokenAt: 2 });
+  });
+
+  it('says which link is missing, and that content does not match its hash', () => {
+    // Prepare
+    const entries = chainOf([sampleEvent, sampleEvent, sampleEvent]);
+    const gap = [entries[0], entries[2]] as TrailEntry[];
+    const edited = [
+      entries[0],
+      { ...(entries[1] as TrailEntry), action: 'gate.forged' },
+      entries[2],
+    ] as TrailEntry[];
+
+    // Act
+    const results = [verifyChain(gap), verifyChain(edited)];
+
+    // Assess
+    expect(results).toEqual([
+      { ok: false, count: 2, brokenAt: 2, reason: 'entry 2 is missing' },
+      { ok: false, count: 3, brokenAt: 2, reason: 'content does not match its hash' },
+    ]);
   });
 });

@@ -1,0 +1,190 @@
+import { QueryCommand, type QueryCommandInput } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { TrailEvent } from '../../domain/trail.ts';
+import type { AgendaItem, ApprovalRequest, ConditionRecord, GateInstance } from '../../usecases/model.ts';
+import type { AgendaStore, GateStore } from '../../usecases/ports.ts';
+import { AGENDA_INDEX, AGENDA_SHARDS, keys, parseAgendaKey } from '../keys.ts';
+import { type Item, strip, type Table, toAttr } from './table.ts';
+
+const AGENDA_ATTRIBUTES = ['gsi2pk', 'gsi2sk'];
+
+/** Gate instances and their approval requests, and the agenda the sweeper reads. */
+export class GateItems implements GateStore, AgendaStore {
+  constructor(private readonly table: Table) {}
+
+  async openGate(args: Parameters<GateStore['openGate']>[0]): Promise<void> {
+    const { gate, requests, taskToken, agendaAt } = args;
+    const closeOut = gate.kind === 'close-out';
+    await this.table.withTrail(args.events, [
+      {
+        op: this.table.put(
+          {
+            ...keys.gate(gate.projectId, gate.sequence),
+            ...(agendaAt ? keys.gateAgenda(gate.projectId, gate.sequence, agendaAt) : {}),
+            type: 'gate',
+            ...gate,
+            taskToken,
+          },
+          'attribute_not_exists(pk)',
+        ),
+        guard: 'new-gate',
+      },
+      ...requests.map((r) => ({ op: this.table.put(requestItem(r)) })),
+      {
+        // The execution the project was owed has begun: off the agenda.
+        op: this.table.update(keys.project(gate.projectId), {
+          set: {
+            currentGate: { gateId: gate.gateId, sequence: gate.sequence },
+            ...(closeOut ? {} : { status: 'in-review' }),
+            updatedAt: gate.openedAt,
+          },
+          remove: ['pendingStart', ...(closeOut ? [] : ['stage']), ...AGENDA_ATTRIBUTES],
+          add: { version: 1 },
+        }),
+      },
+    ]);
+  }
+
+  async storeTaskToken(projectId: string, sequence: number, taskToken: string): Promise<void> {
+    await this.table.transact([
+      {
+        op: this.table.update(keys.gate(projectId, sequence), {
+          set: { taskToken },
+          condition: 'attribute_exists(pk)',
+        }),
+      },
+    ]);
+  }
+
+  async readTaskToken(projectId: string, sequence: number): Promise<string | undefined> {
+    const item = await this.table.get(keys.gate(projectId, sequence), 'taskToken');
+    return item?.taskToken as string | undefined;
+  }
+
+  async getGate(projectId: string, sequence: number): Promise<GateInstance | undefined> {
+    return gateOf(await this.table.get(keys.gate(projectId, sequence)));
+  }
+
+  async listGates(projectId: string): Promise<GateInstance[]> {
+    const { pk, skPrefix } = keys.gatePrefix(projectId);
+    return (await this.table.query(pk, skPrefix))
+      .filter((i) => i.type === 'gate')
+      .map((i) => gateOf(i) as GateInstance);
+  }
+
+  async listRequests(projectId: string, sequence: number): Promise<ApprovalRequest[]> {
+    const { pk, skPrefix } = keys.requestPrefix(projectId, sequence);
+    return (await this.table.query(pk, skPrefix)).map((i) => strip<ApprovalRequest>(i) as ApprovalRequest);
+  }
+
+  async scheduleGate(
+    gate: GateInstance,
+    agendaAt: string | undefined,
+    escalated?: { at: string; event: TrailEvent },
+  ): Promise<void> {
+    const op = {
+      op: this.table.update(keys.gate(gate.projectId, gate.sequence), {
+        set: {
+          ...(agendaAt ? keys.gateAgenda(gate.projectId, gate.sequence, agendaAt) : {}),
+          ...(escalated ? { escalatedAt: escalated.at } : {}),
+        },
+        remove: agendaAt ? [] : AGENDA_ATTRIBUTES,
+        condition: 'version = :version',
+        values: { ':version': gate.version },
+      }),
+      guard: 'gate-unchanged' as const,
+    };
+    if (escalated) await this.table.withTrail([escalated.event], [op]);
+    else await this.table.transact([op]);
+  }
+
+  async expireGate(args: Parameters<GateStore['expireGate']>[0]): Promise<void> {
+    const { gate, update, agendaAt } = args;
+    const requests = await this.listRequests(gate.projectId, gate.sequence);
+    await this.table.withTrail(args.events, [
+      {
+        op: this.table.update(keys.gate(gate.projectId, gate.sequence), {
+          set: {
+            status: 'expired',
+            ...update,
+            decidedBy: 'deadline',
+            version: gate.version + 1,
+            ...keys.gateAgenda(gate.projectId, gate.sequence, agendaAt),
+          },
+          condition: '#status = :open AND version = :version',
+          values: { ':open': 'open', ':version': gate.version },
+        }),
+        guard: 'gate-open',
+      },
+      ...requests
+        .filter((r) => r.status === 'pending')
+        .map((r) => ({
+          op: this.table.update(keys.request(r.projectId, r.sequence, r.approver), {
+            set: { status: 'closed' },
+            remove: ['gsi1pk', 'gsi1sk'],
+          }),
+        })),
+    ]);
+  }
+
+  async listDue(now: string, limitPerShard: number): Promise<AgendaItem[]> {
+    const shards = Array.from({ length: AGENDA_SHARDS }, (_, shard) =>
+      this.listDueIn(shard, now, limitPerShard),
+    );
+    return (await Promise.all(shards)).flat();
+  }
+
+  private async listDueIn(shard: number, now: string, limit: number): Promise<AgendaItem[]> {
+    const due: AgendaItem[] = [];
+    let start: QueryCommandInput['ExclusiveStartKey'];
+    do {
+      const out = await this.table.client.send(
+        new QueryCommand({
+          TableName: this.table.name,
+          IndexName: AGENDA_INDEX,
+          KeyConditionExpression: 'gsi2pk = :shard AND gsi2sk <= :upTo',
+          ExpressionAttributeValues: toAttr({ ':shard': keys.agendaShard(shard), ':upTo': `${now}#~` }),
+          ProjectionExpression: 'gsi2sk',
+          Limit: limit - due.length,
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const raw of out.Items ?? []) {
+        const parsed = parseAgendaKey(String(unmarshall(raw).gsi2sk));
+        if (parsed?.kind === 'G')
+          due.push({ kind: 'gate', projectId: parsed.projectId, sequence: parsed.sequence, at: parsed.at });
+        else if (parsed?.kind === 'C')
+          due.push({
+            kind: 'condition',
+            projectId: parsed.projectId,
+            conditionId: parsed.conditionId,
+            at: parsed.at,
+          });
+        else if (parsed?.kind === 'P')
+          due.push({ kind: 'project', projectId: parsed.projectId, at: parsed.at });
+      }
+      start = out.LastEvaluatedKey;
+    } while (start && due.length < limit);
+    return due;
+  }
+
+  async getCondition(projectId: string, conditionId: string): Promise<ConditionRecord | undefined> {
+    return strip<ConditionRecord>(await this.table.get(keys.condition(projectId, conditionId)));
+  }
+}
+
+/** A gate instance as the domain sees it: never its task token. */
+function gateOf(item: Item | undefined): GateInstance | undefined {
+  if (!item) return undefined;
+  const { taskToken: _never, ...gate } = item;
+  return strip<GateInstance>(gate);
+}
+
+export function requestItem(r: ApprovalRequest): Item {
+  return {
+    ...keys.request(r.projectId, r.sequence, r.approver),
+    ...(r.status === 'pending' ? keys.pendingByApprover(r.approver, r.dueAt, r.projectId, r.sequence) : {}),
+    type: 'request',
+    ...r,
+  };
+}

@@ -1,0 +1,123 @@
+import { conditionMissedAt } from '../../domain/agenda.ts';
+import type { TrailEvent } from '../../domain/trail.ts';
+import type { ConditionRecord, Project, SubmissionRecord } from '../../usecases/model.ts';
+import type { IdempotencyRecord, ProjectChange, ProjectStore } from '../../usecases/ports.ts';
+import { keys } from '../keys.ts';
+import { epochSeconds, type Guarded, type Item, strip, type Table } from './table.ts';
+
+const AGENDA_ATTRIBUTES = ['gsi2pk', 'gsi2sk'];
+/** Idempotency keys are remembered for a day, as clients retry within minutes. */
+const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
+
+/** Projects, with what changes together with them: conditions, stage submissions, idempotency keys. */
+export class ProjectItems implements ProjectStore {
+  constructor(private readonly table: Table) {}
+
+  async getProject(projectId: string): Promise<Project | undefined> {
+    return strip<Project>(await this.table.get(keys.project(projectId)));
+  }
+
+  async createProject(project: Project, events: TrailEvent[], agendaAt?: string): Promise<void> {
+    const item: Item = {
+      ...keys.project(project.projectId),
+      ...(agendaAt ? keys.projectAgenda(project.projectId, agendaAt) : {}),
+      type: 'project',
+      ...project,
+    };
+    await this.table.withTrail(events, [
+      { op: this.table.put(item, 'attribute_not_exists(pk)'), guard: 'new-project' },
+    ]);
+  }
+
+  async changeProject(change: ProjectChange): Promise<void> {
+    const { projectId } = change;
+    const ops: Guarded[] = [
+      {
+        op: this.table.update(keys.project(projectId), {
+          set: {
+            ...change.set,
+            version: change.expectedVersion + 1,
+            ...(change.agendaAt ? keys.projectAgenda(projectId, change.agendaAt) : {}),
+          },
+          remove: [...(change.remove ?? []), ...(change.agendaAt === null ? AGENDA_ATTRIBUTES : [])],
+          condition: 'version = :expected',
+          values: { ':expected': change.expectedVersion },
+        }),
+        guard: 'project-unchanged',
+      },
+    ];
+    if (change.applied) {
+      ops.push({
+        op: this.table.update(keys.gate(projectId, change.applied.sequence), {
+          set: { appliedAt: change.applied.at, next: change.applied.next, nextStart: change.applied.start },
+          remove: AGENDA_ATTRIBUTES,
+        }),
+      });
+    }
+    for (const condition of change.createConditions ?? []) {
+      ops.push({ op: this.table.put(conditionItem(condition), 'attribute_not_exists(pk)') });
+    }
+    if (change.updateCondition) {
+      const { condition, expectedState } = change.updateCondition;
+      ops.push({
+        op: this.table.put(conditionItem(condition), '#state = :expectedState', {
+          ':expectedState': expectedState,
+        }),
+        guard: 'condition-unchanged',
+      });
+    }
+    if (change.submission) {
+      const s = change.submission;
+      ops.push({
+        op: this.table.put(
+          { ...keys.submission(projectId, s.sequence), type: 'submission', ...s },
+          'attribute_not_exists(pk)',
+        ),
+      });
+    }
+    await this.table.withTrail(change.events, ops, { seal: change.seal ?? false });
+  }
+
+  async listConditions(projectId: string): Promise<ConditionRecord[]> {
+    const { pk, skPrefix } = keys.conditionPrefix(projectId);
+    return (await this.table.query(pk, skPrefix)).map((i) => strip<ConditionRecord>(i) as ConditionRecord);
+  }
+
+  async getSubmission(projectId: string, sequence: number): Promise<SubmissionRecord | undefined> {
+    return strip<SubmissionRecord>(await this.table.get(keys.submission(projectId, sequence)));
+  }
+
+  async rememberIdempotencyKey(record: IdempotencyRecord): Promise<void> {
+    await this.table.transact([
+      {
+        op: this.table.put(
+          {
+            ...keys.idempotency(record.owner, record.key),
+            type: 'idempotency',
+            ...record,
+            expiresAtEpoch: epochSeconds(record.at) + IDEMPOTENCY_TTL_SECONDS,
+          },
+          'attribute_not_exists(pk)',
+        ),
+        guard: 'new-key',
+      },
+    ]);
+  }
+
+  async getIdempotencyKey(owner: string, key: string): Promise<IdempotencyRecord | undefined> {
+    return strip<IdempotencyRecord>(await this.table.get(keys.idempotency(owner, key)));
+  }
+}
+
+/** A condition item; on the agenda while open and not yet missed. */
+export function conditionItem(condition: ConditionRecord): Item {
+  const scheduled = condition.state === 'open' && !condition.missedAt;
+  return {
+    ...keys.condition(condition.projectId, condition.conditionId),
+    ...(scheduled
+      ? keys.conditionAgenda(condition.projectId, condition.conditionId, conditionMissedAt(condition.due))
+      : {}),
+    type: 'condition',
+    ...condition,
+  };
+}

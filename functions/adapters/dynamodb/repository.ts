@@ -1,0 +1,45 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Repository } from '../../usecases/ports.ts';
+import { requireEnv } from '../environment.ts';
+import { DefinitionItems } from './definitions.ts';
+import { GateItems } from './gates.ts';
+import { PeopleItems } from './people.ts';
+import { ProjectItems } from './projects.ts';
+import { Table } from './table.ts';
+import { TrailItems } from './trail.ts';
+import { LinkVoteItems } from './votes.ts';
+
+/**
+ * The repository the use cases see: one object over one table, made of one module per
+ * aggregate (definitions, people, projects, gates and the agenda, links and votes, trail).
+ */
+export function dynamoRepository(client: DynamoDBClient, tableName: string): Repository {
+  const table = new Table(client, tableName);
+  return merge(
+    new DefinitionItems(table),
+    new PeopleItems(table),
+    new ProjectItems(table),
+    new GateItems(table),
+    new LinkVoteItems(table),
+    new TrailItems(table),
+  );
+}
+
+/** One object with every aggregate's methods, each bound to its own instance. */
+function merge<T extends object[]>(...parts: T): Repository {
+  const out: Record<string, unknown> = {};
+  for (const part of parts) {
+    const proto = Object.getPrototypeOf(part) as object;
+    for (const name of Object.getOwnPropertyNames(proto)) {
+      if (name === 'constructor') continue;
+      if (name in out) throw new Error(`two aggregates define ${name}`);
+      out[name] = (part as Record<string, (...args: unknown[]) => unknown>)[name]?.bind(part);
+    }
+  }
+  return out as unknown as Repository;
+}
+
+/** The repository the handlers use; endpoint from AWS_ENDPOINT_URL_DYNAMODB when set. */
+export function repositoryFromEnv(): Repository {
+  return dynamoRepository(new DynamoDBClient({}), requireEnv('TABLE_NAME'));
+}

@@ -1,0 +1,251 @@
+import {
+  type DynamoDBClient,
+  GetItemCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  TransactionCanceledException,
+  type TransactWriteItem,
+  TransactWriteItemsCommand,
+} from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import {
+  APPENDABLE_AFTER_SEAL,
+  appendAll,
+  type ChainHead,
+  type TrailEntry,
+  type TrailEvent,
+} from '../../domain/trail.ts';
+import { type WriteGuard, WriteRejectedError } from '../../usecases/ports.ts';
+import { keys } from '../keys.ts';
+
+export type Item = Record<string, unknown>;
+/** A transaction step, and the rule its condition stands for (named when it fails). */
+export type Guarded = { op: TransactWriteItem; guard?: WriteGuard | 'trail-head' };
+type Key = { pk: string; sk: string };
+
+export const toAttr = (item: Item) =>
+  marshall(item, { removeUndefinedValues: true, convertClassInstanceToMap: true });
+export const epochSeconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
+/** Trail head moved (or a transaction conflicted): another write on the chain won; re-read and retry. */
+const TRAIL_RETRIES = 8;
+
+/** Another transaction on the same items was in flight, or a chain head moved: retry. */
+export class RaceLostError extends Error {
+  override readonly name = 'RaceLostError';
+}
+
+/**
+ * The single table, as the aggregate modules use it: reads, transaction steps, guarded
+ * transactions whose failed conditions come back as named rules, and trail appends in the
+ * same transaction as the change they record.
+ */
+export class Table {
+  constructor(
+    readonly client: DynamoDBClient,
+    readonly name: string,
+  ) {}
+
+  async get(key: Key, projection?: string): Promise<Item | undefined> {
+    const out = await this.client.send(
+      new GetItemCommand({
+        TableName: this.name,
+        Key: toAttr(key),
+        ConsistentRead: true,
+        ...(projection ? { ProjectionExpression: projection } : {}),
+      }),
+    );
+    return out.Item ? unmarshall(out.Item) : undefined;
+  }
+
+  async query(pk: string, skPrefix: string): Promise<Item[]> {
+    const items: Item[] = [];
+    let start: QueryCommandInput['ExclusiveStartKey'];
+    do {
+      const out = await this.client.send(
+        new QueryCommand({
+          TableName: this.name,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: toAttr({ ':pk': pk, ':prefix': skPrefix }),
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of out.Items ?? []) items.push(unmarshall(item));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
+  put(item: Item, condition?: string, values?: Item): TransactWriteItem {
+    const names = conditionNames(condition);
+    return {
+      Put: {
+        TableName: this.name,
+        Item: toAttr(item),
+        ...(condition ? { ConditionExpression: condition } : {}),
+        ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+        ...(values ? { ExpressionAttributeValues: toAttr(values) } : {}),
+      },
+    };
+  }
+
+  delete(key: Key): TransactWriteItem {
+    return { Delete: { TableName: this.name, Key: toAttr(key) } };
+  }
+
+  /** An Update step. `#name` in a condition stands for the attribute `name` (status and state are reserved words). */
+  update(
+    key: Key,
+    spec: { set: Item; remove?: string[]; add?: Record<string, number>; condition?: string; values?: Item },
+  ): TransactWriteItem {
+    const names = conditionNames(spec.condition);
+    const values: Item = { ...spec.values };
+    const sets = Object.entries(spec.set)
+      .filter(([, v]) => v !== undefined)
+      .map(([field, value], i) => {
+        names[`#f${i}`] = field;
+        values[`:v${i}`] = value;
+        return `#f${i} = :v${i}`;
+      });
+    // Each attribute once; one that is set is not also removed.
+    const removed = [...new Set(spec.remove ?? [])].filter((field) => spec.set[field] === undefined);
+    const removes = removed.map((field, i) => {
+      names[`#r${i}`] = field;
+      return `#r${i}`;
+    });
+    const adds = Object.entries(spec.add ?? {}).map(([field, by], i) => {
+      names[`#a${i}`] = field;
+      values[`:a${i}`] = by;
+      return `#a${i} :a${i}`;
+    });
+    const expression = [
+      sets.length ? `SET ${sets.join(', ')}` : '',
+      removes.length ? `REMOVE ${removes.join(', ')}` : '',
+      adds.length ? `ADD ${adds.join(', ')}` : '',
+    ]
+      .filter(Boolean)
+      .join(' ');
+    return {
+      Update: {
+        TableName: this.name,
+        Key: toAttr(key),
+        UpdateExpression: expression,
+        ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+        ...(Object.keys(values).length ? { ExpressionAttributeValues: toAttr(values) } : {}),
+        ...(spec.condition ? { ConditionExpression: spec.condition } : {}),
+      },
+    };
+  }
+
+  /** Runs steps as one transaction; a failed guard comes back as WriteRejectedError naming the rules. */
+  async transact(ops: Guarded[]): Promise<void> {
+    try {
+      await this.client.send(new TransactWriteItemsCommand({ TransactItems: ops.map((o) => o.op) }));
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const reasons = error.CancellationReasons ?? [];
+      const failed = reasons.flatMap((r, i) => (r.Code === 'ConditionalCheckFailed' ? [i] : []));
+      if (failed.length === 0 && reasons.some((r) => r.Code === 'TransactionConflict'))
+        throw new RaceLostError('a concurrent transaction touched the same items');
+      if (failed.length === 0) throw error;
+      const guards = failed.map((i) => ops[i]?.guard);
+      const rules = guards.filter((g): g is WriteGuard => g !== undefined && g !== 'trail-head');
+      if (rules.length > 0) throw new WriteRejectedError([...new Set(rules)]);
+      if (guards.includes('trail-head')) throw new RaceLostError('the chain head moved');
+      throw error;
+    }
+  }
+
+  async getHead(chain: string): Promise<(ChainHead & { sealed?: boolean }) | undefined> {
+    const item = await this.get(keys.trailHead(chain));
+    return item
+      ? { seq: item.seq as number, hash: item.hash as string, ...(item.sealed ? { sealed: true } : {}) }
+      : undefined;
+  }
+
+  /**
+   * Runs `ops` and appends the trail entries in the same transaction: the entries are written
+   * only if the change is, and each head moves only from the value read (so two writers on
+   * one chain cannot fork it; the loser re-reads the head and retries). A sealed chain takes
+   * nothing but APPENDABLE_AFTER_SEAL entries (`chain-sealed`). `seal` seals the chain as it
+   * appends.
+   */
+  async withTrail(
+    events: readonly TrailEvent[],
+    ops: Guarded[] | (() => Promise<Guarded[]>),
+    options: { seal?: boolean } = {},
+  ): Promise<TrailEntry[]> {
+    const chains = [...new Set(events.map((e) => e.chain))];
+    for (let attempt = 1; ; attempt++) {
+      const steps = typeof ops === 'function' ? await ops() : ops;
+      const entries: TrailEntry[] = [];
+      const trailOps: Guarded[] = [];
+      for (const chain of chains) {
+        const head = await this.getHead(chain);
+        const mine = events.filter((e) => e.chain === chain);
+        const exempt = mine.every((e) => APPENDABLE_AFTER_SEAL.includes(e.action));
+        if (head?.sealed && !exempt) throw new WriteRejectedError(['chain-sealed']);
+        const appended = appendAll(head, mine);
+        const last = appended[appended.length - 1] as TrailEntry;
+        entries.push(...appended);
+        for (const entry of appended) {
+          trailOps.push({
+            op: this.put(
+              { ...keys.trailEntry(chain, entry.seq), type: 'trail', ...entry },
+              'attribute_not_exists(pk)',
+            ),
+            guard: 'trail-head',
+          });
+        }
+        const sealedCheck = exempt ? '' : ' AND attribute_not_exists(sealed)';
+        trailOps.push({
+          guard: 'trail-head',
+          op: this.put(
+            {
+              ...keys.trailHead(chain),
+              type: 'trail-head',
+              seq: last.seq,
+              hash: last.hash,
+              ...(head?.sealed || options.seal ? { sealed: true } : {}),
+            },
+            head ? `seq = :seq${sealedCheck}` : 'attribute_not_exists(pk)',
+            head ? { ':seq': head.seq } : undefined,
+          ),
+        });
+      }
+      try {
+        await this.transact([...steps, ...trailOps]);
+        return entries;
+      } catch (error) {
+        const raceLost = error instanceof RaceLostError;
+        if (!raceLost || attempt >= TRAIL_RETRIES) throw error;
+        // Jittered backoff so racing writers stop colliding.
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
+      }
+    }
+  }
+}
+
+/** Attribute names in a condition (`#status`, `#state`: reserved words) stand for the attributes themselves. */
+function conditionNames(condition: string | undefined): Record<string, string> {
+  const names: Record<string, string> = {};
+  for (const [token, name] of condition?.matchAll(/#([a-z]\w*)/gi) ?? []) names[token] = name as string;
+  return names;
+}
+
+/** Drops the table's own attributes so callers see only the domain shape. */
+export function strip<T>(item: Item | undefined): T | undefined {
+  if (!item) return undefined;
+  const {
+    pk: _pk,
+    sk: _sk,
+    type: _type,
+    expiresAtEpoch: _ttl,
+    gsi1pk: _a,
+    gsi1sk: _b,
+    gsi2pk: _c,
+    gsi2sk: _d,
+    ...rest
+  } = item;
+  return rest as T;
+}
