@@ -2,6 +2,8 @@
 // DynamoDB client and does one GetItem (DESIGN.md "Budgets": each within 1.4× of the baseline).
 // Bundles are built with the CDK's esbuild options into a temp dir; cold init is timed in a fresh node
 // process per sample, interleaved round-robin across bundles so machine noise hits all of them alike.
+// Then, after the sampling (so it adds no noise to it), per-decision and per-project figures on the
+// metered local runtime: bench/decision-cost.ts.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +13,7 @@ import { HANDLERS } from '../functions/handlers.ts';
 import { type DynamoDbLocal, startDynamoDbLocal } from '../infra/local/dynamodb-local.ts';
 import { ensureTable } from '../infra/local/table.ts';
 import { type Bundle, bundleHandler, type Contributor } from './bundle.ts';
+import { type DecisionCostResults, measureDecisionCost, printDecisionCost } from './decision-cost.ts';
 import { median, type Sample, sampleBundle } from './sample.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -173,6 +176,18 @@ async function main(): Promise<void> {
     );
     printContributors(rows);
 
+    // 5. Per decision and per project, on the metered local runtime.
+    let decisionCost: DecisionCostResults | { error: string };
+    try {
+      decisionCost = await measureDecisionCost((line) => console.log(line));
+      printDecisionCost(decisionCost);
+      if (decisionCost.scanBudget === 'FAIL') process.exitCode = 1;
+    } catch (error) {
+      decisionCost = { error: firstLine(error) ?? 'unknown' };
+      console.log(`\nFAIL decision cost: ${decisionCost.error}`);
+      process.exitCode = 1;
+    }
+
     const baseRow = rows[0] as Row;
     const results = {
       date,
@@ -193,6 +208,7 @@ async function main(): Promise<void> {
         firstCallErrors,
       },
       handlers: rows.slice(1),
+      decisionCost,
       durationMs: Math.round(performance.now() - started),
     };
     await writeFile(RESULTS, `${JSON.stringify(results, null, 2)}\n`);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { dynamoRepository } from '../functions/adapters/dynamodb/repository.ts';
-import { parseProcessDefinition } from '../functions/domain/definition.ts';
+import { parseProcessDefinition } from '../functions/domain/definition-schema.ts';
 import { CHAINS } from '../functions/domain/trail.ts';
 import { WriteRejectedError } from '../functions/usecases/ports.ts';
 import { DEMO_DEFINITION } from '../infra/local/demo.ts';

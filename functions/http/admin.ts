@@ -1,6 +1,5 @@
 import { repositoryFromEnv } from '../adapters/dynamodb/repository.ts';
 import { once, settingsFromEnv, systemClock } from '../adapters/environment.ts';
-import { mailerFromEnv } from '../adapters/mailer.ts';
 import { workflowFromEnv } from '../adapters/workflow.ts';
 import { CHAINS } from '../domain/trail.ts';
 import { log } from '../logger.ts';
@@ -14,7 +13,7 @@ import { pathParameter } from './paths.ts';
 import { refusalsOf } from './refusals.ts';
 import { type HttpEvent, httpFunction, json, jsonBody, requestSource } from './wrapper.ts';
 
-type AdminPorts = Pick<Ports, 'repository' | 'workflow' | 'mailer' | 'clock' | 'settings' | 'log'>;
+type AdminPorts = Pick<Ports, 'repository' | 'workflow' | 'clock' | 'settings' | 'log'>;
 
 /** PMO admin routes, behind the JWT authorizer: act on reviews in flight, each with a reason. */
 export function adminRoutes(ports: () => AdminPorts) {
@@ -77,7 +76,6 @@ export const handler = adminRoutes(
   once(() => ({
     repository: repositoryFromEnv(),
     workflow: workflowFromEnv(),
-    mailer: mailerFromEnv(),
     clock: systemClock,
     settings: settingsFromEnv(),
     log,

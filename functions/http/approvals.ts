@@ -1,6 +1,5 @@
 import { repositoryFromEnv } from '../adapters/dynamodb/repository.ts';
 import { once, settingsFromEnv, systemClock } from '../adapters/environment.ts';
-import { mailerFromEnv } from '../adapters/mailer.ts';
 import { workflowFromEnv } from '../adapters/workflow.ts';
 import { InvalidInputError } from '../domain/errors.ts';
 import { hashLinkSecret, looksLikeLinkSecret } from '../domain/links.ts';
@@ -13,7 +12,8 @@ import { decisionFromForm, decisionPage, delegatedPage, receiptPage } from '../v
 import { refusalsOf } from './refusals.ts';
 import { bodyText, type HttpEvent, httpFunction, page, requestSource } from './wrapper.ts';
 
-type ApprovalPorts = Pick<Ports, 'repository' | 'workflow' | 'mailer' | 'clock' | 'settings' | 'log'>;
+/** No mailer: the pages record and wake the workflow, which mails (0006). */
+type ApprovalPorts = Pick<Ports, 'repository' | 'workflow' | 'clock' | 'settings' | 'log'>;
 
 /** Public approval routes: the link secret in the path is the credential (see docs/decisions). */
 export function approvalRoutes(ports: () => ApprovalPorts) {
@@ -98,7 +98,6 @@ export const handler = approvalRoutes(
   once(() => ({
     repository: repositoryFromEnv(),
     workflow: workflowFromEnv(),
-    mailer: mailerFromEnv(),
     clock: systemClock,
     settings: settingsFromEnv(),
     log,

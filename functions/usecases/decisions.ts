@@ -7,7 +7,6 @@ import { hashLinkSecret, looksLikeLinkSecret } from '../domain/links.ts';
 import { isApproval, type Outcome } from '../domain/outcomes.ts';
 import { tally } from '../domain/rules.ts';
 import { gateScore } from '../domain/scoring.ts';
-import { awaitingOf, notifyAwaited } from './gates.ts';
 import type {
   ApprovalLink,
   ApprovalRequest,
@@ -17,8 +16,9 @@ import type {
   VoteRecord,
 } from './model.ts';
 import { type Ports, WriteRejectedError } from './ports.ts';
+import { nudgeWorkflow, resumeWorkflow } from './resume.ts';
+import { awaitingOf } from './scheduling.ts';
 import { loadProjectAndDefinition, nowIso, plusMs, projectEvent, today } from './shared.ts';
-import { resumeWorkflow } from './transitions.ts';
 
 export interface DecisionView {
   approver: string;
@@ -100,7 +100,7 @@ const VOTE_ATTEMPTS = 5;
  * gate moved, trail entry). Only the request whose write wins goes on to resume the workflow.
  */
 export async function decide(
-  ports: Pick<Ports, 'repository' | 'workflow' | 'mailer' | 'clock' | 'settings' | 'log'>,
+  ports: Pick<Ports, 'repository' | 'workflow' | 'clock' | 'log'>,
   args: { secret: string; body: unknown; source: RequestSource },
 ): Promise<DecisionReceipt> {
   let view = await viewDecision(ports, args.secret);
@@ -186,8 +186,8 @@ export async function decide(
       if (state.status === 'decided') {
         await resumeWorkflow(ports, { ...gate, ...gateUpdate, version: gate.version + 1 });
       } else {
-        // e.g. a sequential chain: the next approver is asked only now.
-        await notifyAwaited(ports, { ...gate, version: gate.version + 1 });
+        // e.g. a sequential chain: the next approver is asked only now (by the workflow).
+        await nudgeWorkflow(ports, { ...gate, version: gate.version + 1 });
       }
     } catch (error) {
       ports.log.error('decision recorded but the follow-up failed', {

@@ -5,13 +5,13 @@ import type { TrailActor } from '../domain/trail.ts';
 import { parseWith } from '../domain/validation.ts';
 import type { Caller } from './caller.ts';
 import { LinkGoneError, viewDecision } from './decisions.ts';
-import { awaitingOf, reschedule } from './gates.ts';
 import type { ApprovalRequest, GateInstance, Project, RequestSource } from './model.ts';
-import { sendRequestMail } from './notify.ts';
 import { type Ports, WriteRejectedError } from './ports.ts';
+import { nudgeWorkflow } from './resume.ts';
+import { reschedule } from './scheduling.ts';
 import { canonical, nowIso, ownsProject, printedName, projectEvent, projectFor } from './shared.ts';
 
-type HandOverPorts = Pick<Ports, 'repository' | 'mailer' | 'workflow' | 'clock' | 'settings' | 'log'>;
+type HandOverPorts = Pick<Ports, 'repository' | 'workflow' | 'clock' | 'settings' | 'log'>;
 
 const email = z.email().check(z.toLowerCase(), z.maxLength(254));
 const delegationSchema = z.strictObject({ to: email, reason: safeText(1, 1000) });
@@ -149,8 +149,8 @@ async function handOver(
     approvers: gate.approvers.map((a) => (a === from.approver ? to.approver : a)),
     version: gate.version + 1,
   };
-  const votes = await ports.repository.listVotes(gate.projectId, gate.sequence);
-  if (awaitingOf(updated, votes).includes(to.approver)) await sendRequestMail(ports, updated, to, 'request');
+  // The new approver is mailed by the workflow (or, should that be lost, by the sweeper).
   await reschedule(ports, updated);
+  await nudgeWorkflow(ports, updated);
   return to;
 }

@@ -1,4 +1,4 @@
-import { gateAgenda, nextAgendaAt } from '../domain/agenda.ts';
+import { gateAgenda } from '../domain/agenda.ts';
 import {
   CLOSE_OUT_GATE_ID,
   findGate,
@@ -11,10 +11,11 @@ import {
   type GatePackage,
   gatePackageHash,
 } from '../domain/gate-package.ts';
-import { tally } from '../domain/rules.ts';
-import type { ApprovalRequest, GateInstance, GateTaskInput, Project, VoteRecord } from './model.ts';
+import type { ApprovalRequest, GateInstance, GateTaskInput, Project } from './model.ts';
 import { sendRequestMail } from './notify.ts';
 import { type Ports, WriteRejectedError } from './ports.ts';
+import { resumeWorkflow } from './resume.ts';
+import { awaitingOf, reschedule } from './scheduling.ts';
 import {
   canonical,
   directoryEntry,
@@ -27,7 +28,6 @@ import {
   projectEvent,
   SYSTEM,
 } from './shared.ts';
-import { resumeWorkflow } from './transitions.ts';
 
 type GatePorts = Pick<Ports, 'repository' | 'mailer' | 'workflow' | 'clock' | 'settings' | 'log'>;
 
@@ -225,23 +225,6 @@ async function resolveRequests(
   return { approvers, requests, handovers };
 }
 
-/** Who the vote rule is waiting for. */
-export function awaitingOf(
-  gate: Pick<GateInstance, 'rule' | 'approvers'>,
-  votes: readonly VoteRecord[],
-): string[] {
-  const state = tally(
-    gate.rule,
-    gate.approvers,
-    votes.map((v) => ({
-      approver: v.approver,
-      outcome: v.decision.outcome,
-      knockout: v.decision.knockouts.length > 0,
-    })),
-  );
-  return state.status === 'pending' ? state.awaiting : [];
-}
-
 /** Mails every approver the rule is waiting for who has not been mailed yet, then reschedules. */
 export async function notifyAwaited(ports: GatePorts, gate: GateInstance): Promise<void> {
   const votes = await ports.repository.listVotes(gate.projectId, gate.sequence);
@@ -252,18 +235,4 @@ export async function notifyAwaited(ports: GatePorts, gate: GateInstance): Promi
     }
   }
   await reschedule(ports, gate);
-}
-
-/** Puts the instance where its next action falls in the agenda (a newer change reschedules itself). */
-export async function reschedule(ports: Pick<Ports, 'repository'>, gate: GateInstance): Promise<void> {
-  const [requests, votes] = await Promise.all([
-    ports.repository.listRequests(gate.projectId, gate.sequence),
-    ports.repository.listVotes(gate.projectId, gate.sequence),
-  ]);
-  const at = nextAgendaAt(gateAgenda(gate, requests, awaitingOf(gate, votes)));
-  try {
-    await ports.repository.scheduleGate(gate, at);
-  } catch (error) {
-    if (!(error instanceof WriteRejectedError && error.guards.includes('gate-unchanged'))) throw error;
-  }
 }

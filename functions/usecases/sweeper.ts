@@ -1,18 +1,13 @@
 import { dueActions, gateAgenda } from '../domain/agenda.ts';
 import { closeProject } from './close-out.ts';
-import { missCondition } from './conditions.ts';
-import { awaitingOf, reschedule } from './gates.ts';
+import { missCondition } from './missed-conditions.ts';
 import type { AgendaItem, GateInstance } from './model.ts';
 import { escalationNotice, sendRequestMail } from './notify.ts';
-import type { Ports } from './ports.ts';
+import { type Ports, WriteRejectedError } from './ports.ts';
+import { resumeWorkflow } from './resume.ts';
+import { awaitingOf, reschedule } from './scheduling.ts';
 import { gateProject, loadProjectAndDefinition, nowIso, plusMs, projectEvent, SYSTEM } from './shared.ts';
-import {
-  applyDecision,
-  resumeWorkflow,
-  START_GRACE_MS,
-  startPending,
-  takeDeadlineOutcome,
-} from './transitions.ts';
+import { applyDecision, START_GRACE_MS, startPending, takeDeadlineOutcome } from './transitions.ts';
 
 type SweepPorts = Pick<Ports, 'repository' | 'mailer' | 'workflow' | 'clock' | 'settings' | 'log'>;
 
@@ -83,14 +78,17 @@ async function act(ports: SweepPorts, item: AgendaItem, report: SweepReport): Pr
     if (!project?.pendingStart) return;
     await startPending(ports, project);
     report.started++;
-    // Still owed until its gate opens: look again later.
-    await ports.repository.changeProject({
-      projectId: project.projectId,
-      expectedVersion: project.version,
-      set: {},
-      agendaAt: plusMs(nowIso(ports), START_GRACE_MS),
-      events: [],
-    });
+    // Still owed until its gate opens: look again later (unless the project moved meanwhile,
+    // which reschedules it anyway).
+    await movedMeanwhile(
+      ports.repository.changeProject({
+        projectId: project.projectId,
+        expectedVersion: project.version,
+        set: {},
+        agendaAt: plusMs(nowIso(ports), START_GRACE_MS),
+        events: [],
+      }),
+    );
     return;
   }
   const gate = await ports.repository.getGate(item.projectId, item.sequence);
@@ -114,18 +112,20 @@ async function act(ports: SweepPorts, item: AgendaItem, report: SweepReport): Pr
       const { definition } = await loadProjectAndDefinition(ports, gate.projectId);
       const waiting = requests.filter((r) => r.status === 'pending' && awaiting.includes(r.approver));
       await escalationNotice(ports, { gate, definition, awaiting: waiting });
-      await ports.repository.scheduleGate(gate, undefined, {
-        at: now,
-        event: projectEvent(gateProject(gate), 'gate.escalated', {
+      await movedMeanwhile(
+        ports.repository.scheduleGate(gate, undefined, {
           at: now,
-          actor: SYSTEM.sweeper,
-          gate,
-          detail: {
-            to: definition.contacts.escalation ?? definition.contacts.pmo,
-            awaiting: waiting.map((r) => r.approver),
-          },
+          event: projectEvent(gateProject(gate), 'gate.escalated', {
+            at: now,
+            actor: SYSTEM.sweeper,
+            gate,
+            detail: {
+              to: definition.contacts.escalation ?? definition.contacts.pmo,
+              awaiting: waiting.map((r) => r.approver),
+            },
+          }),
         }),
-      });
+      );
       gate.escalatedAt = now;
       report.escalations++;
       continue;
@@ -168,7 +168,7 @@ async function repairResume(ports: SweepPorts, gate: GateInstance, report: Sweep
   if ((await resumeWorkflow(ports, gate)) === 'resumed') {
     report.resumed++;
     // Check again later that the workflow did follow it.
-    await ports.repository.scheduleGate(gate, plusMs(nowIso(ports), START_GRACE_MS));
+    await movedMeanwhile(ports.repository.scheduleGate(gate, plusMs(nowIso(ports), START_GRACE_MS)));
     return;
   }
   if (gate.kind === 'close-out') await closeProject(ports, gate);
@@ -183,4 +183,14 @@ async function repairResume(ports: SweepPorts, gate: GateInstance, report: Sweep
     report.started++;
   }
   report.repaired++;
+}
+
+/** A write that lost to a concurrent change (a vote, a gate opening): that change reschedules the item. */
+async function movedMeanwhile(write: Promise<void>): Promise<void> {
+  try {
+    await write;
+  } catch (error) {
+    const guards = error instanceof WriteRejectedError ? error.guards : [];
+    if (!guards.includes('gate-unchanged') && !guards.includes('project-unchanged')) throw error;
+  }
 }

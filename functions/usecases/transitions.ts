@@ -14,6 +14,7 @@ import type {
 } from './model.ts';
 import { holdNotice } from './notify.ts';
 import { executionNames, type Ports, type ProjectChange, WriteRejectedError } from './ports.ts';
+import { resumeWorkflow } from './resume.ts';
 import {
   GateTaskError,
   gateProject,
@@ -267,20 +268,6 @@ export async function expireGate(
     throw new GateTaskError(`gate instance ${input.gate.sequence} of ${input.projectId} does not exist`);
   // A deadline moved later (or a backstop shorter than the SLA): keep waiting.
   if (gate.status === 'open' && gate.dueAt <= nowIso(ports)) await takeDeadlineOutcome(ports, gate);
-}
-
-/** Tells the waiting workflow a gate was decided: a reference, which it re-reads. */
-export async function resumeWorkflow(
-  ports: Pick<Ports, 'repository' | 'workflow'>,
-  gate: GateInstance,
-): Promise<'resumed' | 'gone'> {
-  if (gate.status === 'open' || gate.appliedAt) return 'gone';
-  const token = await ports.repository.readTaskToken(gate.projectId, gate.sequence);
-  if (!token) return 'gone';
-  return ports.workflow.resumeGate(token, {
-    projectId: gate.projectId,
-    gate: { gateId: gate.gateId, sequence: gate.sequence },
-  });
 }
 
 /** Starts the execution a project is owed (idempotent: executions are named per instance). */

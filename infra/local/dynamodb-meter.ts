@@ -19,7 +19,7 @@
 //   - an answer without ConsumedCapacity: reads from the returned items' sizes (4 KB units,
 //     half when eventually consistent, doubled in a transaction), writes from the request.
 // `INDEXES` is not used: DynamoDB Local leaves the GSI write units out of that breakdown.
-import { createServer, type IncomingHttpHeaders, request as forward } from 'node:http';
+import { createServer, request as forward, type IncomingHttpHeaders } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 
 export interface OperationUsage {
@@ -40,6 +40,8 @@ export interface DynamoUsage {
   writeUnits: number;
   estimatedUnits: number;
   scans: number;
+  /** Why units were estimated: rejected conditional writes, empty reads floored, answers without units. */
+  estimated: { rejectedWrites: number; emptyReads: number; unreported: number };
 }
 
 export interface DynamoMeter {
@@ -75,7 +77,11 @@ export async function startDynamoMeter(target: string, host = '127.0.0.1'): Prom
           body = Buffer.from(JSON.stringify(request));
         }
       }
-      const headers: IncomingHttpHeaders = { ...req.headers, host: to.host, 'content-length': String(body.length) };
+      const headers: IncomingHttpHeaders = {
+        ...req.headers,
+        host: to.host,
+        'content-length': String(body.length),
+      };
       const upstream = forward(
         { host: to.hostname, port: to.port, path: req.url, method: req.method, headers },
         (answer) => {
@@ -87,7 +93,8 @@ export async function startDynamoMeter(target: string, host = '127.0.0.1'): Prom
           });
           answer.on('end', () => {
             // Counted before the caller has its answer: a snapshot taken after a call includes it.
-            if (operation !== undefined) account(usage, operation, answer.statusCode ?? 502, request, answerJson(answer.headers, out));
+            if (operation !== undefined)
+              account(usage, operation, answer.statusCode ?? 502, request, answerJson(answer.headers, out));
             res.end();
           });
         },
@@ -117,12 +124,23 @@ export async function startDynamoMeter(target: string, host = '127.0.0.1'): Prom
 }
 
 function emptyUsage(): DynamoUsage {
-  return { operations: {}, calls: 0, errors: 0, readUnits: 0, writeUnits: 0, estimatedUnits: 0, scans: 0 };
+  return {
+    operations: {},
+    calls: 0,
+    errors: 0,
+    readUnits: 0,
+    writeUnits: 0,
+    estimatedUnits: 0,
+    scans: 0,
+    estimated: { rejectedWrites: 0, emptyReads: 0, unreported: 0 },
+  };
 }
 
 function operationOf(headers: IncomingHttpHeaders): string | undefined {
   const target = headers['x-amz-target'];
-  return typeof target === 'string' && target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : undefined;
+  return typeof target === 'string' && target.startsWith(TARGET_PREFIX)
+    ? target.slice(TARGET_PREFIX.length)
+    : undefined;
 }
 
 function acceptsCapacity(operation: string): boolean {
@@ -147,8 +165,21 @@ function parseJson(body: Buffer): Json | undefined {
   }
 }
 
-function account(usage: DynamoUsage, operation: string, status: number, request: Json | undefined, answer: Json | undefined): void {
-  const op = (usage.operations[operation] ??= { calls: 0, errors: 0, readUnits: 0, writeUnits: 0, estimatedUnits: 0 });
+function account(
+  usage: DynamoUsage,
+  operation: string,
+  status: number,
+  request: Json | undefined,
+  answer: Json | undefined,
+): void {
+  const op = usage.operations[operation] ?? {
+    calls: 0,
+    errors: 0,
+    readUnits: 0,
+    writeUnits: 0,
+    estimatedUnits: 0,
+  };
+  usage.operations[operation] = op;
   op.calls++;
   usage.calls++;
   if (operation === 'Scan') usage.scans++;
@@ -161,13 +192,21 @@ function account(usage: DynamoUsage, operation: string, status: number, request:
     const type = typeof answer?.__type === 'string' ? answer.__type : '';
     if (kind === 'write' && request && BILLED_ERRORS.some((name) => type.endsWith(name))) {
       estimated = writeUnitsOf(operation, request);
+      usage.estimated.rejectedWrites++;
     }
   } else if (kind !== undefined) {
     const reported = reportedUnits(answer?.ConsumedCapacity);
     if (reported === undefined) {
-      estimated = kind === 'read' ? readUnitsOf(operation, request, answer) : request ? writeUnitsOf(operation, request) : 0;
+      estimated =
+        kind === 'read'
+          ? readUnitsOf(operation, request, answer)
+          : request
+            ? writeUnitsOf(operation, request)
+            : 0;
+      usage.estimated.unreported++;
     } else if (reported === 0 && (operation === 'Query' || operation === 'Scan')) {
       estimated = request?.ConsistentRead === true ? 1 : 0.5;
+      usage.estimated.emptyReads++;
     } else {
       units = reported;
     }
@@ -184,7 +223,9 @@ function kindOf(operation: string, request: Json | undefined): 'read' | 'write' 
   if (READS.has(operation)) return 'read';
   if (WRITES.has(operation)) return 'write';
   if (operation === 'ExecuteStatement') {
-    return typeof request?.Statement === 'string' && /^\s*select\b/i.test(request.Statement) ? 'read' : 'write';
+    return typeof request?.Statement === 'string' && /^\s*select\b/i.test(request.Statement)
+      ? 'read'
+      : 'write';
   }
   return PARTIQL.has(operation) ? 'write' : undefined;
 }
@@ -216,7 +257,9 @@ function writeUnitsOf(operation: string, request: Json): number {
     }
     case 'BatchWriteItem': {
       const tables = Object.values((request.RequestItems ?? {}) as Record<string, Json[]>);
-      return tables.flat().reduce((sum, entry) => sum + (entry.PutRequest ? kb((entry.PutRequest as Json).Item) : 1), 0);
+      return tables
+        .flat()
+        .reduce((sum, entry) => sum + (entry.PutRequest ? kb((entry.PutRequest as Json).Item) : 1), 0);
     }
     default:
       return 1;
@@ -241,7 +284,9 @@ function readUnitsOf(operation: string, request: Json | undefined, answer: Json 
     }
     case 'BatchGetItem': {
       const tables = Object.values((answer?.Responses ?? {}) as Record<string, unknown[]>);
-      return tables.flat().reduce((sum: number, item) => sum + 0.5 * Math.max(1, Math.ceil(itemSize(item) / 4096)), 0);
+      return tables
+        .flat()
+        .reduce((sum: number, item) => sum + 0.5 * Math.max(1, Math.ceil(itemSize(item) / 4096)), 0);
     }
     default:
       return 0;
@@ -252,7 +297,8 @@ function readUnitsOf(operation: string, request: Json | undefined, answer: Json 
 export function itemSize(item: unknown): number {
   if (typeof item !== 'object' || item === null) return 0;
   let size = 0;
-  for (const [name, value] of Object.entries(item as Json)) size += Buffer.byteLength(name) + valueSize(value);
+  for (const [name, value] of Object.entries(item as Json))
+    size += Buffer.byteLength(name) + valueSize(value);
   return size;
 }
 
@@ -278,7 +324,13 @@ function valueSize(value: unknown): number {
     case 'L':
       return 3 + (inner as unknown[]).reduce((sum: number, v) => sum + 1 + valueSize(v), 0);
     case 'M':
-      return 3 + Object.entries(inner as Json).reduce((sum, [k, v]) => sum + 1 + Buffer.byteLength(k) + valueSize(v), 0);
+      return (
+        3 +
+        Object.entries(inner as Json).reduce(
+          (sum, [k, v]) => sum + 1 + Buffer.byteLength(k) + valueSize(v),
+          0,
+        )
+      );
     default:
       return 0;
   }
@@ -310,7 +362,8 @@ export class InvocationMeter {
       return await run();
     } finally {
       const ms = performance.now() - started;
-      const entry = (this.usage[functionName] ??= { invocations: 0, ms: 0, billedMs: 0 });
+      const entry = this.usage[functionName] ?? { invocations: 0, ms: 0, billedMs: 0 };
+      this.usage[functionName] = entry;
       entry.invocations++;
       entry.ms += ms;
       entry.billedMs += Math.max(1, Math.ceil(ms));

@@ -137,9 +137,7 @@ describe('repairs by the sweeper', () => {
             throw new Error('the process died before SendTaskSuccess');
           },
         },
-        mailer: { send: async () => ({ messageId: 'none' }) },
         clock: t.clock,
-        settings: { appUrl: t.runtime.appUrl, linkMaxAgeHours: 24, subaddressDomains: [] },
         log: quiet,
       },
       {

@@ -23,9 +23,19 @@ const TRIO = process('trio', (d) => {
   if (businessCase) businessCase.approvers.push({ email: extraApprover.email });
 });
 
+/** Gate 2 asks sponsor, finance and Ada one at a time, in that order. */
+const CHAIN = process('chain', (d) => {
+  const [, businessCase] = d.gates;
+  if (businessCase) {
+    businessCase.approvers.push({ email: extraApprover.email });
+    businessCase.rule = { kind: 'sequential' };
+  }
+});
+
 beforeAll(async () => {
   t = await startTestRuntime();
   await publish(t, TRIO);
+  await publish(t, CHAIN);
 });
 afterAll(async () => t?.stop());
 
@@ -152,6 +162,32 @@ describe('a project through every gate', () => {
       gateId: 'business-case',
       rule: 'estimatedCost < 50000 and risk = "low"',
     });
+  });
+});
+
+describe('a sequential chain of three approvers', () => {
+  it('asks each approver only once the one before has decided, and decides after the last', async () => {
+    // Prepare
+    const title = 'Chained approvals';
+    const projectId = await propose(t, title, { processId: 'chain' });
+    await decideAs(t, people.sponsor.email, title, 'Gate 1 of 3', { outcome: 'go' });
+    await until(t, projectId, (s) => s.status === 'in-stage', 'into stage 2');
+    await submitStage(t, projectId);
+
+    // Act and assess, one approver at a time
+    await decideAs(t, people.sponsor.email, title, 'Gate 2 of 3', { outcome: 'go' });
+    expect(await t.mailTo(extraApprover.email, 0, `${title} — Gate 2 of 3`)).toHaveLength(0);
+    await decideAs(t, people.finance.email, title, 'Gate 2 of 3', { outcome: 'go' });
+    const beforeLast = await projectStatus(t, projectId);
+    await decideAs(t, extraApprover.email, title, 'Gate 2 of 3', { outcome: 'go' });
+
+    // Assess
+    expect(beforeLast).toMatchObject({ status: 'in-review', currentGate: { sequence: 2, status: 'open' } });
+    await until(t, projectId, (s) => s.stage?.gateId === 'launch', 'into stage 3');
+    const mailed = (await trail(t, projectId))
+      .filter((e) => e.action === 'mail.sent' && e.subject?.sequence === 2)
+      .map((e) => e.detail.to);
+    expect(mailed).toEqual([people.sponsor.email, people.finance.email, extraApprover.email]);
   });
 });
 

@@ -98,9 +98,7 @@ describe('a crash between the decision and the resume', () => {
             throw new Error('process died before SendTaskSuccess');
           },
         },
-        mailer: { send: async () => ({ messageId: 'none' }) },
         clock: t.clock,
-        settings: { appUrl: t.runtime.appUrl, linkMaxAgeHours: 24, subaddressDomains: [] },
         log: quiet,
       },
       {

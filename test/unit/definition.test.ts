@@ -8,10 +8,10 @@ import {
   gateIndex,
   MAX_DECIDE_WITHIN_HOURS,
   type ProcessDefinition,
-  parseProcessDefinition,
   resolveApprovers,
   skipRuleOf,
 } from '../../functions/domain/definition.ts';
+import { parseProcessDefinition } from '../../functions/domain/definition-schema.ts';
 import type { Parsed } from '../../functions/domain/validation.ts';
 import { DEMO_DEFINITION } from '../../infra/local/demo.ts';
 

@@ -1,10 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  type GateDefinition,
-  type ProcessDefinition,
-  parseProcessDefinition,
-} from '../../functions/domain/definition.ts';
+import type { GateDefinition, ProcessDefinition } from '../../functions/domain/definition.ts';
+import { parseProcessDefinition } from '../../functions/domain/definition-schema.ts';
 import {
   afterOutcome,
   atIntake,
