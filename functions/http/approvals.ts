@@ -50,8 +50,10 @@ export function approvalRoutes(ports: () => ApprovalPorts) {
             });
             return page(200, receiptPage(receipt));
           } catch (error) {
-            if (error instanceof PackageChangedError)
+            if (error instanceof PackageChangedError) {
+              await recordRefusal(event, error);
               return page(409, decisionPage(error.view, { notice: error.message }));
+            }
             if (error instanceof InvalidInputError && error.problems.length > 0) {
               await recordRefusal(event, error);
               const problems = delegating

@@ -6,7 +6,7 @@ import type {
   APIGatewayProxyResultV2,
   APIGatewayProxyStructuredResultV2,
 } from 'aws-lambda';
-import { InvalidInputError, TollgateError } from '../domain/errors.ts';
+import { InvalidInputError, NotFoundError, TollgateError } from '../domain/errors.ts';
 import { log } from '../logger.ts';
 import type { RequestSource } from '../usecases/model.ts';
 import { html, APPROVAL_PAGE_CSP as PAGE_CSP, page as renderPage } from '../views/html.ts';
@@ -66,11 +66,11 @@ function responses(
       };
     },
     onError: async (request) => {
-      const error = request.error;
-      const known = error instanceof TollgateError || isRouterNotFound(error);
-      const statusCode = error instanceof TollgateError ? error.statusCode : known ? 404 : 500;
-      const message =
-        error instanceof TollgateError ? error.message : known ? 'not found' : 'something went wrong';
+      // The router's own "no such route" (e.g. an encoded slash in a path) is a refusal like any 404.
+      const error = isRouterNotFound(request.error) ? new NotFoundError('not found') : request.error;
+      const known = error instanceof TollgateError;
+      const statusCode = error instanceof TollgateError ? error.statusCode : 500;
+      const message = error instanceof TollgateError ? error.message : 'something went wrong';
       if (!known) {
         log.error('request failed', {
           routeKey: request.event.routeKey,
@@ -93,7 +93,11 @@ function responses(
 }
 
 function isRouterNotFound(error: unknown): boolean {
-  return error instanceof Error && (error as { statusCode?: number }).statusCode === 404;
+  return (
+    !(error instanceof TollgateError) &&
+    error instanceof Error &&
+    (error as { statusCode?: number }).statusCode === 404
+  );
 }
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };

@@ -64,7 +64,7 @@ export async function closeProject(ports: CloseOutPorts, signOffGate: GateInstan
     await changeWithRetry(ports, project.projectId, (current) => ({
       projectId: current.projectId,
       expectedVersion: current.version,
-      set: {},
+      set: { sealedAt: at },
       applied: { sequence: signOffGate.sequence, at, next: { route: 'close-out', reason } },
       events: [
         projectEvent(current, 'trail.sealed', {

@@ -85,6 +85,8 @@ export interface Project {
   signOff?: { given: true; by: string; name: string; at: string } | { given: false; lapsedAt: string };
   /** When the closing notices went out (the chain is sealed after them). */
   noticesSentAt?: string;
+  /** When the project's trail was sealed: from then on nothing joins it but exports. */
+  sealedAt?: string;
   submittedAt: string;
   updatedAt: string;
   /** Optimistic concurrency: every change moves it. */

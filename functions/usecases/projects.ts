@@ -49,6 +49,7 @@ export async function projectStatus(
     ...(project.closeReason ? { closeReason: project.closeReason } : {}),
     ...(project.closedAt ? { closedAt: project.closedAt } : {}),
     ...(project.signOff ? { signOff: project.signOff } : {}),
+    ...(project.sealedAt ? { sealedAt: project.sealedAt } : {}),
     stage:
       project.stage && stageGate
         ? {

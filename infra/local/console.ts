@@ -35,6 +35,9 @@ class BodyTooLarge extends Error {}
 export function localConsole(options: ConsoleOptions) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
     const url = new URL(req.url ?? '/', options.appUrl);
+    // Only the console's own paths, as sent: `URL` folds `..` and `%2e%2e`, which belong to the API.
+    const rawPath = (req.url ?? '/').split('?')[0] ?? '/';
+    if (rawPath !== url.pathname) return false;
     const send = (
       status: number,
       body: string,

@@ -317,7 +317,11 @@ export const PATHS: SmokePath[] = [
       await d.decideAs(people.operations.email, `${title} — Gate 3 of 3`, { outcome: 'go' });
       await d.until(projectId, (s) => s.status === 'closing', 'to close-out');
       await d.decideAs(people.sponsor.email, `${title} — Close-out sign-off`, signOff);
-      const closed = await d.until(projectId, (s) => s.status === 'closed', 'closed');
+      const closed = await d.until(
+        projectId,
+        (s) => s.status === 'closed' && s.sealedAt,
+        'closed and sealed',
+      );
       check(closed.closeReason === 'completed', `closed as ${closed.closeReason}`);
       check(closed.signOff?.given === true, `no sign-off recorded: ${JSON.stringify(closed.signOff)}`);
       await d.mailTo(people.requester.email, `Closed out: ${title}`);
@@ -334,7 +338,11 @@ export const PATHS: SmokePath[] = [
       });
       await d.until(projectId, (s) => s.status === 'closing', 'to close-out');
       await d.decideAs(people.sponsor.email, `${title} — Close-out sign-off`, signOff);
-      const closed = await d.until(projectId, (s) => s.status === 'closed', 'closed');
+      const closed = await d.until(
+        projectId,
+        (s) => s.status === 'closed' && s.sealedAt,
+        'closed and sealed',
+      );
       check(closed.closeReason === 'killed', `closed as ${closed.closeReason}`);
       await d.mailTo(people.requester.email, `Closed out: ${title}`);
     },

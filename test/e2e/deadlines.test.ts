@@ -260,7 +260,7 @@ describe('a project that lives for years', () => {
     t.clock.advanceDays(10);
     const signOff = await linkFor(t, people.sponsor.email, title, 'Close-out sign-off');
     await t.decide(signOff, { outcome: 'go', 'check-0': 'yes', 'check-1': 'yes', 'check-2': 'yes' });
-    const closed = await until(t, projectId, (s) => s.status === 'closed', 'closed');
+    const closed = await until(t, projectId, (s) => s.status === 'closed' && s.sealedAt, 'closed and sealed');
 
     // Assess: over three years in all, with nothing running while the project worked or waited
     const lifetimeDays = (Date.parse(closed.closedAt) - Date.parse(closed.submittedAt)) / 86_400_000;
