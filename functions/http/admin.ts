@@ -1,22 +1,17 @@
-import { repositoryFromEnv } from '../adapters/dynamodb/repository.ts';
-import { once, settingsFromEnv, systemClock } from '../adapters/environment.ts';
-import { workflowFromEnv } from '../adapters/workflow.ts';
+import { once } from '../adapters/environment.ts';
 import { CHAINS } from '../domain/trail.ts';
-import { log } from '../logger.ts';
 import { requireRole } from '../usecases/caller.ts';
 import { waiveCondition } from '../usecases/conditions.ts';
 import { reassign } from '../usecases/delegation.ts';
 import { resumeProject } from '../usecases/holds.ts';
-import type { Ports } from '../usecases/ports.ts';
 import { callerOf } from './caller.ts';
 import { pathParameter } from './paths.ts';
+import { type HttpPorts, httpPortsFromEnv } from './ports.ts';
 import { refusalsOf } from './refusals.ts';
 import { type HttpEvent, httpFunction, json, jsonBody, requestSource } from './wrapper.ts';
 
-type AdminPorts = Pick<Ports, 'repository' | 'workflow' | 'clock' | 'settings' | 'log'>;
-
 /** PMO admin routes, behind the JWT authorizer: act on reviews in flight, each with a reason. */
-export function adminRoutes(ports: () => AdminPorts) {
+export function adminRoutes(ports: () => HttpPorts) {
   /** The role is checked before anything is read. */
   const admin = (event: HttpEvent) => {
     const caller = callerOf(event);
@@ -72,12 +67,4 @@ export function adminRoutes(ports: () => AdminPorts) {
   );
 }
 
-export const handler = adminRoutes(
-  once(() => ({
-    repository: repositoryFromEnv(),
-    workflow: workflowFromEnv(),
-    clock: systemClock,
-    settings: settingsFromEnv(),
-    log,
-  })),
-);
+export const handler = adminRoutes(once(httpPortsFromEnv));

@@ -1,22 +1,16 @@
-import { repositoryFromEnv } from '../adapters/dynamodb/repository.ts';
-import { once, settingsFromEnv, systemClock } from '../adapters/environment.ts';
-import { workflowFromEnv } from '../adapters/workflow.ts';
+import { once } from '../adapters/environment.ts';
 import { InvalidInputError } from '../domain/errors.ts';
 import { hashLinkSecret, looksLikeLinkSecret } from '../domain/links.ts';
 import { CHAINS } from '../domain/trail.ts';
-import { log } from '../logger.ts';
 import { decide, PackageChangedError, viewDecision } from '../usecases/decisions.ts';
 import { delegate } from '../usecases/delegation.ts';
-import type { Ports } from '../usecases/ports.ts';
 import { decisionFromForm, decisionPage, delegatedPage, receiptPage } from '../views/decision-page.ts';
+import { type HttpPorts, httpPortsFromEnv } from './ports.ts';
 import { refusalsOf } from './refusals.ts';
 import { bodyText, type HttpEvent, httpFunction, page, requestSource } from './wrapper.ts';
 
-/** No mailer: the pages record and wake the workflow, which mails (0006). */
-type ApprovalPorts = Pick<Ports, 'repository' | 'workflow' | 'clock' | 'settings' | 'log'>;
-
 /** Public approval routes: the link secret in the path is the credential (see docs/decisions). */
-export function approvalRoutes(ports: () => ApprovalPorts) {
+export function approvalRoutes(ports: () => HttpPorts) {
   return httpFunction(
     [
       {
@@ -96,12 +90,4 @@ function formFields(event: HttpEvent): URLSearchParams {
   return new URLSearchParams(bodyText(event));
 }
 
-export const handler = approvalRoutes(
-  once(() => ({
-    repository: repositoryFromEnv(),
-    workflow: workflowFromEnv(),
-    clock: systemClock,
-    settings: settingsFromEnv(),
-    log,
-  })),
-);
+export const handler = approvalRoutes(once(httpPortsFromEnv));

@@ -1,26 +1,21 @@
-import { repositoryFromEnv } from '../adapters/dynamodb/repository.ts';
-import { once, settingsFromEnv, systemClock } from '../adapters/environment.ts';
-import { workflowFromEnv } from '../adapters/workflow.ts';
+import { once } from '../adapters/environment.ts';
 import { CHAINS } from '../domain/trail.ts';
-import { log } from '../logger.ts';
 import { requireRole } from '../usecases/caller.ts';
 import { markConditionMet } from '../usecases/conditions.ts';
 import { submitProposal } from '../usecases/intake.ts';
-import type { Ports } from '../usecases/ports.ts';
 import { projectStatus } from '../usecases/projects.ts';
 import { submitStage } from '../usecases/submissions.ts';
 import { callerOf } from './caller.ts';
 import { pathParameter } from './paths.ts';
+import { type HttpPorts, httpPortsFromEnv } from './ports.ts';
 import { refusalsOf } from './refusals.ts';
 import { type HttpEvent, httpFunction, json, jsonBody, requestSource } from './wrapper.ts';
-
-type ProjectPorts = Pick<Ports, 'repository' | 'workflow' | 'clock' | 'settings' | 'log'>;
 
 /**
  * Requester routes, behind the JWT authorizer: submit a proposal, see where a project
  * stands, submit a stage's deliverables, mark a condition met.
  */
-export function projectRoutes(ports: () => ProjectPorts) {
+export function projectRoutes(ports: () => HttpPorts) {
   return httpFunction(
     [
       {
@@ -86,12 +81,4 @@ export function projectRoutes(ports: () => ProjectPorts) {
   );
 }
 
-export const handler = projectRoutes(
-  once(() => ({
-    repository: repositoryFromEnv(),
-    workflow: workflowFromEnv(),
-    clock: systemClock,
-    settings: settingsFromEnv(),
-    log,
-  })),
-);
+export const handler = projectRoutes(once(httpPortsFromEnv));

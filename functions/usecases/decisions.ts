@@ -5,7 +5,6 @@ import { ConflictError, GoneError, InvalidInputError, NotFoundError } from '../d
 import { recycleTarget, skippedGates } from '../domain/lifecycle.ts';
 import { hashLinkSecret, looksLikeLinkSecret } from '../domain/links.ts';
 import { isApproval, type Outcome } from '../domain/outcomes.ts';
-import { tally } from '../domain/rules.ts';
 import { gateScore } from '../domain/scoring.ts';
 import type {
   ApprovalLink,
@@ -17,7 +16,7 @@ import type {
 } from './model.ts';
 import { type Ports, WriteRejectedError } from './ports.ts';
 import { nudgeWorkflow, resumeWorkflow } from './resume.ts';
-import { awaitingOf } from './scheduling.ts';
+import { awaitingOf, tallyVotes } from './scheduling.ts';
 import { loadProjectAndDefinition, nowIso, plusMs, projectEvent, today } from './shared.ts';
 
 export interface DecisionView {
@@ -126,15 +125,7 @@ export async function decide(
       source: args.source,
     };
     const votes = [...(await ports.repository.listVotes(gate.projectId, gate.sequence)), vote];
-    const state = tally(
-      gate.rule,
-      gate.approvers,
-      votes.map((v) => ({
-        approver: v.approver,
-        outcome: v.decision.outcome,
-        knockout: v.decision.knockouts.length > 0,
-      })),
-    );
+    const state = tallyVotes(gate, votes);
     const gateUpdate =
       state.status === 'decided' ? decidedGate(definition, gate, state.outcome, votes, now) : {};
     const requests = view.requests.map((r) =>

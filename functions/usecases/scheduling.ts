@@ -1,14 +1,14 @@
 import { gateAgenda, nextAgendaAt } from '../domain/agenda.ts';
-import { tally } from '../domain/rules.ts';
+import { type Tally, tally } from '../domain/rules.ts';
 import type { GateInstance, VoteRecord } from './model.ts';
 import { type Ports, WriteRejectedError } from './ports.ts';
 
-/** Who the vote rule is waiting for. */
-export function awaitingOf(
+/** Where the instance's recorded votes stand under its rule (knock-outs included). */
+export function tallyVotes(
   gate: Pick<GateInstance, 'rule' | 'approvers'>,
   votes: readonly VoteRecord[],
-): string[] {
-  const state = tally(
+): Tally {
+  return tally(
     gate.rule,
     gate.approvers,
     votes.map((v) => ({
@@ -17,6 +17,14 @@ export function awaitingOf(
       knockout: v.decision.knockouts.length > 0,
     })),
   );
+}
+
+/** Who the vote rule is waiting for. */
+export function awaitingOf(
+  gate: Pick<GateInstance, 'rule' | 'approvers'>,
+  votes: readonly VoteRecord[],
+): string[] {
+  const state = tallyVotes(gate, votes);
   return state.status === 'pending' ? state.awaiting : [];
 }
 

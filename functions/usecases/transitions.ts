@@ -29,6 +29,15 @@ import {
 export const START_GRACE_MS = 2 * 60_000;
 const CHANGE_ATTEMPTS = 5;
 
+/** Someone else moved the project meanwhile (a PMO admin, the sweeper): read it again and retry. */
+function lookAgain(error: unknown, attempt: number): boolean {
+  return (
+    error instanceof WriteRejectedError &&
+    error.guards.includes('project-unchanged') &&
+    attempt < CHANGE_ATTEMPTS
+  );
+}
+
 /** What the workflow does next; every field is present, for the state machine's ResultSelector. */
 export interface RouteResult {
   /** `wait`: the gate is still open (keep waiting); `open-gate`/`close-out`: start that execution. */
@@ -193,13 +202,7 @@ export async function applyDecision(
         events: [followed, ...plan.events],
       });
     } catch (error) {
-      // Someone else moved the project (a PMO admin, the sweeper): look again.
-      if (
-        error instanceof WriteRejectedError &&
-        error.guards.includes('project-unchanged') &&
-        attempt < CHANGE_ATTEMPTS
-      )
-        continue;
+      if (lookAgain(error, attempt)) continue;
       throw error;
     }
     if (transition.next.route === 'hold' && holdCause === 'deadline') {
@@ -295,12 +298,7 @@ export async function changeWithRetry(
       await ports.repository.changeProject(change);
       return project;
     } catch (error) {
-      if (
-        error instanceof WriteRejectedError &&
-        error.guards.includes('project-unchanged') &&
-        attempt < CHANGE_ATTEMPTS
-      )
-        continue;
+      if (lookAgain(error, attempt)) continue;
       throw error;
     }
   }

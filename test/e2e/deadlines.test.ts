@@ -5,11 +5,11 @@ import {
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decide } from '../../functions/usecases/decisions.ts';
 import { executionNames } from '../../functions/usecases/ports.ts';
 import { localMachineArn } from '../../infra/local/asl.ts';
 import {
   decideAs,
+  decideWithLostResume,
   linkFor,
   process,
   projectStatus,
@@ -124,33 +124,7 @@ describe('repairs by the sweeper', () => {
     const title = 'Lost resume';
     const projectId = await propose(t, title);
     const link = await linkFor(t, people.sponsor.email, title, 'Gate 1 of 3');
-    const page = await (await fetch(link)).text();
-    const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
-    await decide(
-      {
-        repository: t.repository,
-        workflow: {
-          startIntake: async () => undefined,
-          startGateReview: async () => undefined,
-          startCloseOut: async () => undefined,
-          resumeGate: async () => {
-            throw new Error('the process died before SendTaskSuccess');
-          },
-        },
-        clock: t.clock,
-        log: quiet,
-      },
-      {
-        secret: new URL(link).pathname.split('/').pop() as string,
-        body: {
-          outcome: 'go',
-          packageHash: shownPackageHash(page),
-          mustMeet: { 'strategic-fit': 'yes' },
-          scores: { value: 8, feasibility: 8 },
-        },
-        source: { ip: '127.0.0.1', userAgent: 'test' },
-      },
-    );
+    await decideWithLostResume(t, link);
     const stuck = await projectStatus(t, projectId);
 
     // Act

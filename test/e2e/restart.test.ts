@@ -1,13 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { decide } from '../../functions/usecases/decisions.ts';
-import { decideAs, linkFor, propose, submitStage, trailActions, until } from '../support/flows.ts';
 import {
-  criteriaMet,
-  people,
-  shownPackageHash,
-  startTestRuntime,
-  type TestRuntime,
-} from '../support/runtime.ts';
+  decideAs,
+  decideWithLostResume,
+  linkFor,
+  propose,
+  submitStage,
+  trailActions,
+  until,
+} from '../support/flows.ts';
+import { people, startTestRuntime, type TestRuntime } from '../support/runtime.ts';
 
 let t: TestRuntime | undefined;
 afterEach(async () => {
@@ -85,33 +86,7 @@ describe('a crash between the decision and the resume', () => {
     const title = 'Crash project';
     const projectId = await propose(t, title);
     const link = await linkFor(t, people.sponsor.email, title, 'Gate 1 of 3');
-    const page = await (await fetch(link)).text();
-    const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
-    await decide(
-      {
-        repository: t.repository,
-        workflow: {
-          startIntake: async () => undefined,
-          startGateReview: async () => undefined,
-          startCloseOut: async () => undefined,
-          resumeGate: async () => {
-            throw new Error('process died before SendTaskSuccess');
-          },
-        },
-        clock: t.clock,
-        log: quiet,
-      },
-      {
-        secret: new URL(link).pathname.split('/').pop() as string,
-        body: {
-          outcome: 'go',
-          packageHash: shownPackageHash(page),
-          mustMeet: { 'strategic-fit': 'yes' },
-          scores: { value: Number(criteriaMet(page)['score-value']), feasibility: 8 },
-        },
-        source: { ip: '127.0.0.1', userAgent: 'test' },
-      },
-    );
+    await decideWithLostResume(t, link);
     expect((await t.repository.getGate(projectId, 1))?.status).toBe('decided');
     expect((await t.repository.getGate(projectId, 1))?.appliedAt).toBeUndefined();
 

@@ -1,9 +1,17 @@
 import type { ProcessDefinition } from '../../functions/domain/definition.ts';
 import { CHAINS, type TrailEntry } from '../../functions/domain/trail.ts';
+import { decide } from '../../functions/usecases/decisions.ts';
 import type { LocalPerson } from '../../infra/local/auth.ts';
 import { DEMO_DEFINITION } from '../../infra/local/demo.ts';
 import type { SentEmail } from '../../infra/local/ses-local.ts';
-import { decisionLink, people, proposal, type TestRuntime } from './runtime.ts';
+import {
+  criteriaMet,
+  decisionLink,
+  people,
+  proposal,
+  shownPackageHash,
+  type TestRuntime,
+} from './runtime.ts';
 
 /** Publishes a process for a test (setup, as a PMO admin's publish would leave it). */
 export async function publish(t: TestRuntime, definition: ProcessDefinition): Promise<void> {
@@ -134,4 +142,47 @@ export async function trailActions(t: TestRuntime, projectId: string): Promise<s
 
 export function trail(t: TestRuntime, projectId: string): Promise<TrailEntry[]> {
   return t.repository.listTrail(CHAINS.project(projectId));
+}
+
+/**
+ * Decides Go from a link with the real use case, as if the process died right after the
+ * decision's transaction: the decision is committed, its resume never reaches the workflow.
+ */
+export async function decideWithLostResume(t: TestRuntime, link: string): Promise<void> {
+  const page = await (await fetch(link)).text();
+  const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+  const go = criteriaMet(page);
+  await decide(
+    {
+      repository: t.repository,
+      workflow: {
+        startIntake: async () => undefined,
+        startGateReview: async () => undefined,
+        startCloseOut: async () => undefined,
+        resumeGate: async () => {
+          throw new Error('the process died before SendTaskSuccess');
+        },
+      },
+      clock: t.clock,
+      log: quiet,
+    },
+    {
+      secret: new URL(link).pathname.split('/').pop() as string,
+      body: {
+        outcome: 'go',
+        packageHash: shownPackageHash(page),
+        mustMeet: Object.fromEntries(
+          Object.entries(go)
+            .filter(([k]) => k.startsWith('mustMeet-'))
+            .map(([k, v]) => [k.slice(9), v]),
+        ),
+        scores: Object.fromEntries(
+          Object.entries(go)
+            .filter(([k]) => k.startsWith('score-'))
+            .map(([k, v]) => [k.slice(6), Number(v)]),
+        ),
+      },
+      source: { ip: '127.0.0.1', userAgent: 'test' },
+    },
+  );
 }
