@@ -1,4 +1,4 @@
-import { gateAgenda, nextAgendaAt, RESUME_GRACE_MS } from '../domain/agenda.ts';
+import { RESUME_GRACE_MS } from '../domain/agenda.ts';
 import { type Condition, type Decision, parseDecision } from '../domain/decision.ts';
 import type { ProcessDefinition } from '../domain/definition.ts';
 import { ConflictError, GoneError, InvalidInputError, NotFoundError } from '../domain/errors.ts';
@@ -16,7 +16,7 @@ import type {
 } from './model.ts';
 import { type Ports, WriteRejectedError } from './ports.ts';
 import { nudgeWorkflow, resumeWorkflow } from './resume.ts';
-import { awaitingOf, tallyVotes } from './scheduling.ts';
+import { nextLook, tallyVotes } from './scheduling.ts';
 import { loadProjectAndDefinition, nowIso, plusMs, projectEvent, today } from './shared.ts';
 
 export interface DecisionView {
@@ -134,7 +134,8 @@ export async function decide(
     const agendaAt =
       state.status === 'decided'
         ? plusMs(now, RESUME_GRACE_MS)
-        : nextAgendaAt(gateAgenda(gate, requests, awaitingOf(gate, votes)));
+        : // The workflow mails the next approver of a chain once nudged (below).
+          nextLook(gate, requests, votes, now);
     const actor = { type: 'person' as const, id: vote.approver, name: view.approverName };
     const events = [
       projectEvent(view.project, 'decision.recorded', {

@@ -150,7 +150,7 @@ async function handOver(
     version: gate.version + 1,
   };
   // The new approver is mailed by the workflow (or, should that be lost, by the sweeper).
-  await reschedule(ports, updated);
+  await reschedule(ports, updated, at);
   await nudgeWorkflow(ports, updated);
   return to;
 }

@@ -1,4 +1,3 @@
-import { gateAgenda } from '../domain/agenda.ts';
 import {
   CLOSE_OUT_GATE_ID,
   findGate,
@@ -15,7 +14,7 @@ import type { ApprovalRequest, GateInstance, GateTaskInput, Project } from './mo
 import { sendRequestMail } from './notify.ts';
 import { type Ports, WriteRejectedError } from './ports.ts';
 import { resumeWorkflow } from './resume.ts';
-import { awaitingOf, reschedule } from './scheduling.ts';
+import { awaitingOf, nextLook, reschedule } from './scheduling.ts';
 import {
   canonical,
   directoryEntry,
@@ -30,9 +29,6 @@ import {
 } from './shared.ts';
 
 type GatePorts = Pick<Ports, 'repository' | 'mailer' | 'workflow' | 'clock' | 'settings' | 'log'>;
-
-/** While the opening task sends the first mails, the sweeper leaves them alone this long. */
-const SENDING_GRACE_MS = 5 * 60_000;
 
 /**
  * The wait task of a gate review (and of the close-out sign-off). Opens the gate instance
@@ -96,10 +92,6 @@ async function newInstance(ports: GatePorts, input: GateTaskInput) {
     dueAt,
     version: 0,
   };
-  const awaiting = awaitingOf(gate, []);
-  const agenda = gateAgenda(gate, requests, awaiting).map((s) =>
-    s.action.kind === 'send' ? { ...s, at: plusMs(openedAt, SENDING_GRACE_MS) } : s,
-  );
   const opened = projectEvent(project, 'gate.opened', {
     at: openedAt,
     actor: SYSTEM.gateReview,
@@ -110,7 +102,8 @@ async function newInstance(ports: GatePorts, input: GateTaskInput) {
   return {
     gate,
     requests,
-    agendaAt: agenda.map((s) => s.at).sort()[0],
+    // This task mails the approvers next; the sweeper only steps in if it does not.
+    agendaAt: nextLook(gate, requests, [], openedAt),
     events: [opened],
   };
 }

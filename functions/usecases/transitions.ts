@@ -236,6 +236,7 @@ function newConditions(project: Project, gate: GateInstance, at: string): Condit
 export async function takeDeadlineOutcome(
   ports: Pick<Ports, 'repository' | 'workflow' | 'clock'>,
   gate: GateInstance,
+  actor: TrailActor = SYSTEM.sweeper,
 ): Promise<GateInstance> {
   const at = nowIso(ports);
   const outcome = gate.kind === 'close-out' ? undefined : (gate.sla.atDeadline ?? 'hold');
@@ -247,7 +248,7 @@ export async function takeDeadlineOutcome(
       events: [
         projectEvent(gateProject(gate), 'gate.expired', {
           at,
-          actor: SYSTEM.sweeper,
+          actor,
           gate,
           detail: { dueAt: gate.dueAt, outcome: outcome ?? 'sign-off not given' },
         }),
@@ -270,7 +271,8 @@ export async function expireGate(
   if (!gate)
     throw new GateTaskError(`gate instance ${input.gate.sequence} of ${input.projectId} does not exist`);
   // A deadline moved later (or a backstop shorter than the SLA): keep waiting.
-  if (gate.status === 'open' && gate.dueAt <= nowIso(ports)) await takeDeadlineOutcome(ports, gate);
+  if (gate.status === 'open' && gate.dueAt <= nowIso(ports))
+    await takeDeadlineOutcome(ports, gate, SYSTEM.gateReview);
 }
 
 /** Starts the execution a project is owed (idempotent: executions are named per instance). */

@@ -10,7 +10,15 @@ import {
   trail,
   until,
 } from '../support/flows.ts';
-import { form, people, proposal, startTestRuntime, type TestRuntime } from '../support/runtime.ts';
+import {
+  criteriaMet,
+  form,
+  people,
+  proposal,
+  shownPackageHash,
+  startTestRuntime,
+  type TestRuntime,
+} from '../support/runtime.ts';
 
 let t: TestRuntime;
 
@@ -146,6 +154,43 @@ describe('reassignment by a PMO admin', () => {
       actor: { type: 'person', id: people.pmoAdmin.email, role: 'pmo-admin' },
       detail: { from: people.sponsor.email, to: extraApprover.email, reason: 'Sam left the company.' },
     });
+  });
+});
+
+describe('a PMO admin acting while an approver decides', () => {
+  it("lets exactly one of a reassignment and the approver's own decision win, and keeps the gate consistent", async () => {
+    // Prepare: the sponsor has the decision page open at gate 2
+    const title = 'Race between admin and approver';
+    const projectId = await atGate2(title);
+    const sponsorLink = await linkFor(t, people.sponsor.email, title, 'Gate 2 of 3');
+    const page = await (await fetch(sponsorLink)).text();
+
+    // Act: both at once; either may win
+    const [decided, reassigned] = await Promise.all([
+      fetch(sponsorLink, {
+        method: 'POST',
+        ...form({ ...criteriaMet(page), outcome: 'go', packageHash: shownPackageHash(page) }),
+      }),
+      t.api('POST', `/projects/${projectId}/gates/2/reassign`, {
+        as: people.pmoAdmin,
+        body: { from: people.sponsor.email, to: extraApprover.email, reason: 'Sam is travelling.' },
+      }),
+    ]);
+
+    // Assess: one winner; the loser got a clear answer; the gate agrees with the winner
+    const statuses = [decided.status, reassigned.status];
+    expect(statuses.filter((s) => s === 200)).toHaveLength(1);
+    const votes = await t.repository.listVotes(projectId, 2);
+    const gate = await t.repository.getGate(projectId, 2);
+    if (decided.status === 200) {
+      expect([409, 400]).toContain(reassigned.status);
+      expect(votes.map((v) => v.approver)).toEqual([people.sponsor.email]);
+      expect(gate?.approvers).toContain(people.sponsor.email);
+    } else {
+      expect(decided.status).toBe(410);
+      expect(votes).toEqual([]);
+      expect(gate?.approvers).toEqual([extraApprover.email, people.finance.email]);
+    }
   });
 });
 
