@@ -15,7 +15,7 @@ import type { Project } from '../functions/usecases/model.ts';
 import { localMachineArn } from '../infra/local/asl.ts';
 import { DEMO_DEFINITION, DEMO_PEOPLE } from '../infra/local/demo.ts';
 import type { DynamoUsage, InvocationUsage } from '../infra/local/dynamodb-meter.ts';
-import { LOCAL_TABLE, type LocalRuntime, startLocalRuntime } from '../infra/local/runtime.ts';
+import { LOCAL_TABLES, type LocalRuntime, startLocalRuntime } from '../infra/local/runtime.ts';
 import { readSesStore } from '../infra/local/ses-local.ts';
 import { Driver, pageAnswers, SmokeClock } from '../infra/local/smoke-paths.ts';
 
@@ -119,7 +119,7 @@ export async function measureDecisionCost(
     const local = { region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
     sfn = new SFNClient({ endpoint: rt.stepFunctionsUrl, ...local });
     direct = new DynamoDBClient({ endpoint: rt.dynamoDbEndpoint, ...local });
-    const repository = dynamoRepository(direct, LOCAL_TABLE);
+    const repository = dynamoRepository(direct, LOCAL_TABLES);
     const user = new Driver(rt, new SmokeClock(), dataDir, `#bench${Date.now().toString(36)}`);
     driver = user;
     const history = new TransitionCounter(sfn);

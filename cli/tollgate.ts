@@ -12,11 +12,15 @@ import { DEMO_DEFINITION } from '../infra/local/demo.ts';
  * credentials and region from the environment, as for any AWS CLI).
  *   print-demo-definition          the three-gate demo process as JSON, to start from
  *   check-definition <file>        validate a definition file; problems are named by path
- *   publish-definition <file> --table <name>   validate and publish a new version
+ *   publish-definition <file> --table <name> --trail-table <name>   validate and publish a new version
  */
 const { positionals, values } = parseArgs({
   allowPositionals: true,
-  options: { table: { type: 'string' }, actor: { type: 'string', default: process.env.USER ?? 'cli' } },
+  options: {
+    table: { type: 'string' },
+    'trail-table': { type: 'string' },
+    actor: { type: 'string', default: process.env.USER ?? 'cli' },
+  },
 });
 const [command, file] = positionals;
 
@@ -38,8 +42,14 @@ try {
     console.log(`${definition.id} v${definition.version}: ${definition.gates.length} gates, valid`);
   } else if (command === 'publish-definition') {
     const definition = load(file);
-    if (!values.table) throw new Error('give --table <name> (the stack output TableName)');
-    const repository = dynamoRepository(new DynamoDBClient({}), values.table);
+    if (!values.table || !values['trail-table'])
+      throw new Error(
+        'give --table <name> and --trail-table <name> (the stack outputs TableName and TrailTableName)',
+      );
+    const repository = dynamoRepository(new DynamoDBClient({}), {
+      main: values.table,
+      trail: values['trail-table'],
+    });
     await repository
       .publishDefinition(definition, {
         chain: CHAINS.definition(definition.id),

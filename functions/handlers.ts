@@ -44,6 +44,26 @@ export const HANDLERS = {
     kind: 'task',
     description: 'Scheduled: reminders, escalations, deadlines, repairs',
   },
+  'trail-api': {
+    entry: 'functions/http/trail.ts',
+    kind: 'http',
+    description: 'Compliance API: exports, verification, approval records',
+  },
+  'trail-job': {
+    entry: 'functions/tasks/trail-job.ts',
+    kind: 'task',
+    description: 'Trail export or verification job',
+  },
+  'anchor-trail': {
+    entry: 'functions/tasks/anchor-trail.ts',
+    kind: 'task',
+    description: 'Scheduled and at close-out: anchor the trail outside the table',
+  },
+  'record-failure': {
+    entry: 'functions/tasks/record-failure.ts',
+    kind: 'task',
+    description: 'A failed execution, into its project trail',
+  },
 } as const;
 
 export type HandlerName = keyof typeof HANDLERS;
@@ -67,4 +87,9 @@ export const HTTP_ROUTES: { routeKey: string; handler: HandlerName; auth: 'publi
   },
   { routeKey: 'POST /projects/{projectId}/resume', handler: 'admin-api', auth: 'jwt' },
   { routeKey: 'POST /projects/{projectId}/gates/{sequence}/reassign', handler: 'admin-api', auth: 'jwt' },
+  { routeKey: 'POST /trail/exports', handler: 'trail-api', auth: 'jwt' },
+  { routeKey: 'POST /trail/verifications', handler: 'trail-api', auth: 'jwt' },
+  { routeKey: 'GET /trail/jobs/{jobId}', handler: 'trail-api', auth: 'jwt' },
+  { routeKey: 'GET /trail/public-key', handler: 'trail-api', auth: 'jwt' },
+  { routeKey: 'GET /projects/{projectId}/record', handler: 'trail-api', auth: 'jwt' },
 ];

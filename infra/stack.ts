@@ -14,20 +14,25 @@ import { type HandlerName, HTTP_ROUTES } from '../functions/handlers.ts';
 import { CloseOutWorkflow } from '../workflows/close-out.ts';
 import { GateReviewWorkflow } from '../workflows/gate-review.ts';
 import { IntakeWorkflow } from '../workflows/intake.ts';
+import { TrailJobWorkflow } from '../workflows/trail-job.ts';
 import { OperatorAlarms } from './constructs/operator-alarms.ts';
 import { TollgateFunction } from './constructs/tollgate-function.ts';
+import { TrailStore } from './constructs/trail-store.ts';
 
 export interface TollgateStackProps extends StackProps {
   /** Verified SES identity the e-mails come from. */
   senderEmail: string;
   /** Public base URL for e-mailed links; defaults to the HTTP API's own URL. */
   appUrl?: string;
+  /** How long trail anchors stay locked (S3 Object Lock, compliance mode). Default 7 years. */
+  anchorRetention?: Duration;
 }
 
 export const ROLES = ['requester', 'pmo-admin', 'compliance'] as const;
 
 export class TollgateStack extends Stack {
   readonly table: Table;
+  readonly trail: TrailStore;
   readonly api: HttpApi;
 
   constructor(scope: Construct, id: string, props: TollgateStackProps) {
@@ -51,9 +56,17 @@ export class TollgateStack extends Stack {
       });
     }
 
+    this.trail = new TrailStore(this, 'Trail', {
+      anchorRetention: props.anchorRetention ?? Duration.days(7 * 365),
+    });
+
     this.api = new HttpApi(this, 'HttpApi', { description: 'tollgate: approval pages and API' });
     const appUrl = props.appUrl || this.api.apiEndpoint;
-    const common = { TABLE_NAME: this.table.tableName, APP_URL: appUrl };
+    const common = {
+      TABLE_NAME: this.table.tableName,
+      TRAIL_TABLE_NAME: this.trail.table.tableName,
+      APP_URL: appUrl,
+    };
     const mail = { SENDER_EMAIL: props.senderEmail };
 
     const fn = (id: string, handler: HandlerName, environment: Record<string, string>) =>
@@ -63,9 +76,16 @@ export class TollgateStack extends Stack {
     const expireGate = fn('ExpireGate', 'expire-gate', {});
     const applyDecision = fn('ApplyDecision', 'apply-decision', mail);
     const approvalPages = fn('ApprovalPages', 'approval-pages', mail);
+    const recordFailure = fn('RecordFailure', 'record-failure', {});
+    const anchorTrail = fn('AnchorTrail', 'anchor-trail', this.trail.environment);
+    const trailJob = new TollgateFunction(this, 'TrailJob', {
+      handler: 'trail-job',
+      environment: { ...common, ...this.trail.environment },
+      timeout: Duration.minutes(15),
+    });
 
-    const waits = { openGate, expireGate, applyDecision };
-    const closeOut = new CloseOutWorkflow(this, 'CloseOut', waits);
+    const waits = { openGate, expireGate, applyDecision, recordFailure };
+    const closeOut = new CloseOutWorkflow(this, 'CloseOut', { ...waits, anchorTrail });
     const gateReview = new GateReviewWorkflow(this, 'GateReview', {
       ...waits,
       closeOut: closeOut.stateMachine,
@@ -83,9 +103,15 @@ export class TollgateStack extends Stack {
     const projectApi = fn('ProjectApi', 'project-api', machines);
     const adminApi = fn('AdminApi', 'admin-api', { ...machines, ...mail });
     const sweeper = fn('Sweeper', 'sweeper', { ...machines, ...mail });
+    const trailJobs = new TrailJobWorkflow(this, 'TrailJobs', { trailJob });
+    const trailApi = fn('TrailApi', 'trail-api', {
+      ...this.trail.environment,
+      TRAIL_JOB_STATE_MACHINE_ARN: trailJobs.stateMachine.stateMachineArn,
+    });
 
-    // Least privilege: each function gets the data and actions its use case needs.
-    for (const f of [
+    // Least privilege: each function gets the data and actions its use case needs. The trail
+    // table takes appends only: nobody may update or delete an entry (ADR 0010).
+    const writers = [
       recordProposal,
       openGate,
       expireGate,
@@ -94,8 +120,19 @@ export class TollgateStack extends Stack {
       projectApi,
       adminApi,
       sweeper,
-    ])
+      recordFailure,
+      trailApi,
+      trailJob,
+    ];
+    for (const f of writers) {
       this.table.grantReadWriteData(f);
+      this.trail.grantAppend(f);
+    }
+    this.trail.grantAnchor(anchorTrail);
+    this.trail.grantExport(trailJob);
+    this.trail.grantVerify(trailApi);
+    this.trail.grantDownload(trailApi);
+    trailJobs.stateMachine.grantStartExecution(trailApi);
     intake.stateMachine.grantStartExecution(projectApi);
     gateReview.stateMachine.grantStartExecution(projectApi);
     gateReview.stateMachine.grantStartExecution(adminApi);
@@ -130,13 +167,21 @@ export class TollgateStack extends Stack {
       target: new LambdaInvokeTarget(sweeper, {}),
       description: 'tollgate sweeper',
     });
+    // The trail is anchored outside the table every hour (and at every close-out's seal).
+    new Schedule(this, 'AnchorSchedule', {
+      schedule: ScheduleExpression.rate(Duration.hours(1)),
+      target: new LambdaInvokeTarget(anchorTrail, {}),
+      description: 'tollgate trail anchoring',
+    });
     const alarms = new OperatorAlarms(this, 'Alarms', {
       stateMachines: {
         intake: intake.stateMachine,
         'gate-review': gateReview.stateMachine,
         'close-out': closeOut.stateMachine,
+        'trail-job': trailJobs.stateMachine,
       },
       sweeper,
+      anchorTrail,
     });
 
     // Sign-in for requesters, PMO admins and compliance: Cognito groups are the roles.
@@ -166,6 +211,7 @@ export class TollgateStack extends Stack {
       'approval-pages': approvalPages,
       'project-api': projectApi,
       'admin-api': adminApi,
+      'trail-api': trailApi,
     };
     const integrations = new Map<string, HttpLambdaIntegration>();
     for (const route of HTTP_ROUTES) {
@@ -203,6 +249,9 @@ export class TollgateStack extends Stack {
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
+    new CfnOutput(this, 'TrailTableName', { value: this.trail.table.tableName });
+    new CfnOutput(this, 'TrailSigningKeyArn', { value: this.trail.signingKey.keyArn });
+    new CfnOutput(this, 'AnchorsBucketName', { value: this.trail.anchors.bucketName });
     new CfnOutput(this, 'UserPoolId', { value: users.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: client.userPoolClientId });
     new CfnOutput(this, 'OperatorAlertsTopicArn', { value: alarms.topic.topicArn });

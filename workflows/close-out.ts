@@ -1,7 +1,9 @@
 import { Duration } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import { Fail, type StateMachine, Succeed } from 'aws-cdk-lib/aws-stepfunctions';
+import { JsonPath, type StateMachine, Succeed, TaskInput, Timeout } from 'aws-cdk-lib/aws-stepfunctions';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { recordedFailure } from './failure.ts';
 import { GateWait } from './gate-wait.ts';
 import { standardStateMachine } from './standard-state-machine.ts';
 
@@ -9,6 +11,8 @@ export interface CloseOutWorkflowProps {
   openGate: IFunction;
   expireGate: IFunction;
   applyDecision: IFunction;
+  recordFailure: IFunction;
+  anchorTrail: IFunction;
 }
 
 /**
@@ -20,12 +24,24 @@ export class CloseOutWorkflow extends Construct {
 
   constructor(scope: Construct, id: string, props: CloseOutWorkflowProps) {
     super(scope, id);
-    const failed = new Fail(this, 'CloseOutFailed', { error: 'CloseOutFailed', causePath: '$.error.Cause' });
+    const failed = recordedFailure(this, {
+      workflow: 'close-out',
+      recordFailure: props.recordFailure,
+      error: 'CloseOutFailed',
+    });
     const signOff = new GateWait(this, 'SignOff', { ...props, failed });
+    const closed = new Succeed(this, 'Closed');
+    // The sealed chain is anchored at once; should that fail, the hourly anchoring folds it.
+    const anchor = new LambdaInvoke(this, 'AnchorTrail', {
+      lambdaFunction: props.anchorTrail,
+      payload: TaskInput.fromObject({}),
+      resultPath: JsonPath.DISCARD,
+      taskTimeout: Timeout.duration(Duration.seconds(60)),
+    }).addCatch(closed, { resultPath: JsonPath.DISCARD });
     this.stateMachine = standardStateMachine(
       this,
       'close-out',
-      signOff.next(new Succeed(this, 'Closed')),
+      signOff.next(anchor).next(closed),
       Duration.days(365),
     );
   }

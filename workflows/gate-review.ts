@@ -5,7 +5,6 @@ import {
   Choice,
   Condition,
   CustomState,
-  Fail,
   type IStateMachine,
   JsonPath,
   type StateMachine,
@@ -15,6 +14,7 @@ import {
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { StepFunctionsStartExecution } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { recordedFailure } from './failure.ts';
 import { GateWait } from './gate-wait.ts';
 import { standardStateMachine } from './standard-state-machine.ts';
 
@@ -22,6 +22,7 @@ export interface GateReviewWorkflowProps {
   openGate: IFunction;
   expireGate: IFunction;
   applyDecision: IFunction;
+  recordFailure: IFunction;
   closeOut: IStateMachine;
 }
 
@@ -36,9 +37,10 @@ export class GateReviewWorkflow extends Construct {
 
   constructor(scope: Construct, id: string, props: GateReviewWorkflowProps) {
     super(scope, id);
-    const failed = new Fail(this, 'GateReviewFailed', {
+    const failed = recordedFailure(this, {
+      workflow: 'gate-review',
+      recordFailure: props.recordFailure,
       error: 'GateReviewFailed',
-      causePath: '$.error.Cause',
     });
     const reviewed = new Succeed(this, 'Reviewed');
     const wait = new GateWait(this, 'Wait', { ...props, failed });

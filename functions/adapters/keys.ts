@@ -13,8 +13,15 @@
  *   PROJECT#<id>             COND#<0001>-<n>             a condition of a Conditional Go
  *   LINK#<sha256>            LINK                        an approval link, by the hash of its secret
  *   IDEMPOTENCY#<owner>      KEY#<key>                   which project a client's Idempotency-Key made
+ *   JOB#<id>                 JOB                         a trail export or verification job
+ *
+ * The trail lives in a table of its own (TRAIL_TABLE_KEYS), written only by conditional puts:
+ *
  *   CHAIN#<chain>            E#<0000000001>              a trail entry (hash-chained per chain)
  *   CHAIN#<chain>            HEAD                        the chain head, moved in the same transaction
+ *
+ * Trail GSI "by-day": dayPk DAY#<yyyy-mm-dd>, daySk <at>#<chain>#<seq>: every entry, by time.
+ * Trail GSI "heads": headsPk HEADS#<shard>, headsSk <chain>: every chain's head, without a Scan.
  *
  * GSI1 "pending by approver": gsi1pk APPROVER#<email>, gsi1sk <dueAt>#<project>#<seq>
  * GSI2 "open by deadline" (the sweeper's agenda): gsi2pk AGENDA#<shard>, gsi2sk <when>#<kind>#<ref>:
@@ -32,7 +39,20 @@ export const TABLE_KEYS = {
   ],
 } as const;
 
+export const TRAIL_TABLE_KEYS = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  indexes: [
+    { name: 'by-day', partitionKey: 'dayPk', sortKey: 'daySk' },
+    { name: 'heads', partitionKey: 'headsPk', sortKey: 'headsSk' },
+  ],
+} as const;
+
 export const AGENDA_INDEX = TABLE_KEYS.indexes[1].name;
+export const TRAIL_BY_DAY_INDEX = TRAIL_TABLE_KEYS.indexes[0].name;
+export const TRAIL_HEADS_INDEX = TRAIL_TABLE_KEYS.indexes[1].name;
+/** Partitions of the heads index. Changing it hides heads from verification and anchors. */
+export const HEAD_SHARDS = 8;
 /** Partitions of the agenda index; the sweeper reads each. Changing it strands scheduled items. */
 export const AGENDA_SHARDS = 8;
 
@@ -85,9 +105,19 @@ export const keys = {
   conditionPrefix: (projectId: string) => ({ pk: `PROJECT#${projectId}`, skPrefix: 'COND#' }),
   link: (hash: string) => ({ pk: `LINK#${hash}`, sk: 'LINK' }),
   idempotency: (owner: string, key: string) => ({ pk: `IDEMPOTENCY#${owner}`, sk: `KEY#${key}` }),
+  job: (jobId: string) => ({ pk: `JOB#${jobId}`, sk: 'JOB' }),
   trailEntry: (chain: string, seq: number) => ({ pk: `CHAIN#${chain}`, sk: `E#${pad(seq, 10)}` }),
   trailHead: (chain: string) => ({ pk: `CHAIN#${chain}`, sk: 'HEAD' }),
   trailPrefix: (chain: string) => ({ pk: `CHAIN#${chain}`, skPrefix: 'E#' }),
+  /** An entry's place in the by-day index. */
+  trailDay: (at: string, chain: string, seq: number) => ({
+    dayPk: `DAY#${at.slice(0, 10)}`,
+    daySk: `${at}#${chain}#${pad(seq, 10)}`,
+  }),
+  trailDayPartition: (day: string) => `DAY#${day}`,
+  /** A head's place in the heads index. */
+  trailHeadIndex: (chain: string) => ({ headsPk: `HEADS#${headShard(chain)}`, headsSk: chain }),
+  trailHeadsShard: (shard: number) => `HEADS#${shard}`,
   pendingByApprover: (approver: string, dueAt: string, projectId: string, sequence: number) => ({
     gsi1pk: `APPROVER#${approver}`,
     gsi1sk: `${dueAt}#${projectId}#${pad(sequence, 4)}`,
@@ -99,6 +129,13 @@ export const keys = {
   projectAgenda: (projectId: string, at: string) => agenda(projectId, at, 'P', ''),
   agendaShard: (shard: number) => `AGENDA#${shard}`,
 };
+
+/** A chain's heads-index shard: a small stable hash of its name. */
+function headShard(chain: string): number {
+  let h = 0;
+  for (let i = 0; i < chain.length; i++) h = (h * 31 + chain.charCodeAt(i)) >>> 0;
+  return h % HEAD_SHARDS;
+}
 
 /** Reads an agenda index sort key back into what it points at. */
 export function parseAgendaKey(

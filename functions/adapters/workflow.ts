@@ -14,6 +14,7 @@ export interface StateMachineArns {
   intake?: string | undefined;
   gateReview?: string | undefined;
   closeOut?: string | undefined;
+  trailJob?: string | undefined;
 }
 
 export class StepFunctionsWorkflow implements Workflow {
@@ -32,6 +33,10 @@ export class StepFunctionsWorkflow implements Workflow {
 
   startCloseOut(input: GateTaskInput): Promise<void> {
     return this.start(this.arns.closeOut, executionNames.closeOut(input), input);
+  }
+
+  startTrailJob(jobId: string): Promise<void> {
+    return this.start(this.arns.trailJob, `trail-job-${jobId}`, { jobId });
   }
 
   async resumeGate(taskToken: string, ref: GateTaskInput): Promise<'resumed' | 'gone'> {
@@ -67,5 +72,6 @@ export function workflowFromEnv(): StepFunctionsWorkflow {
     intake: process.env.INTAKE_STATE_MACHINE_ARN,
     gateReview: process.env.GATE_REVIEW_STATE_MACHINE_ARN,
     closeOut: process.env.CLOSE_OUT_STATE_MACHINE_ARN,
+    trailJob: process.env.TRAIL_JOB_STATE_MACHINE_ARN,
   });
 }

@@ -23,6 +23,8 @@ export const CHAINS = {
   access: 'access',
   definition: (definitionId: string) => `definition/${definitionId}`,
   people: 'people',
+  /** Exports and verifications of the trail itself. */
+  compliance: 'compliance',
 } as const;
 
 /** What may still be appended to a sealed (closed-out) project's chain. */

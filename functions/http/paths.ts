@@ -12,6 +12,10 @@ const SHAPES = {
   },
   sequence: { pattern: /^[1-9][0-9]{0,3}$/, says: 'must be a gate instance number (1–9999)' },
   conditionId: { pattern: /^[1-9][0-9]{0,3}-[1-9][0-9]?$/, says: 'must be a condition id such as 2-1' },
+  jobId: {
+    pattern: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+    says: 'must be a job id (a uuid)',
+  },
 } as const;
 
 export type PathParameter = keyof typeof SHAPES;

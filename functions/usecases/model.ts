@@ -1,10 +1,14 @@
 import type { Condition, Decision } from '../domain/decision.ts';
 import type { VoteRule } from '../domain/definition.ts';
+import type { ExportRequest } from '../domain/export-format.ts';
 import type { Literal } from '../domain/expression.ts';
 import type { GatePackage } from '../domain/gate-package.ts';
+import type { Break } from '../domain/integrity.ts';
 import type { Next } from '../domain/lifecycle.ts';
+import type { SignedManifest } from '../domain/manifest.ts';
 import type { Outcome } from '../domain/outcomes.ts';
 import type { Submission } from '../domain/submission.ts';
+import type { TrailActor } from '../domain/trail.ts';
 
 export interface Person {
   email: string;
@@ -210,3 +214,39 @@ export type AgendaItem =
   | { kind: 'gate'; projectId: string; sequence: number; at: string }
   | { kind: 'condition'; projectId: string; conditionId: string; at: string }
   | { kind: 'project'; projectId: string; at: string };
+
+/** A chain's head as the heads index has it. */
+export interface TrailHeadRecord {
+  chain: string;
+  seq: number;
+  hash: string;
+  at: string;
+  sealed?: boolean;
+}
+
+/** What a verification found: OK with counts, or the first broken place. */
+export interface Verification {
+  ok: boolean;
+  chains: number;
+  entries: number;
+  /** The latest anchor checked against, if any, and whether its signature and link hold. */
+  anchor: { seq: number; at: string; ok: boolean; problem?: string } | null;
+  firstBreak?: Break;
+  checkedAt: string;
+}
+
+/** An export or verification run by the trail job workflow. */
+export interface TrailJob {
+  jobId: string;
+  kind: 'export' | 'verify';
+  status: 'running' | 'done' | 'failed';
+  request: ExportRequest | Record<string, never>;
+  requestedBy: TrailActor;
+  requestedAt: string;
+  finishedAt?: string;
+  manifest?: SignedManifest;
+  /** File names in the export store. */
+  files?: { data: string; manifest: string };
+  verification?: Verification;
+  error?: string;
+}

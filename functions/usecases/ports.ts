@@ -1,4 +1,6 @@
+import type { Anchor } from '../domain/anchor.ts';
 import type { ProcessDefinition } from '../domain/definition.ts';
+import type { Signature } from '../domain/signing.ts';
 import type { ChainHead, TrailEntry, TrailEvent } from '../domain/trail.ts';
 import type {
   AgendaItem,
@@ -10,6 +12,8 @@ import type {
   GateTaskInput,
   Project,
   SubmissionRecord,
+  TrailHeadRecord,
+  TrailJob,
   VoteRecord,
 } from './model.ts';
 
@@ -171,11 +175,25 @@ export interface LinkVoteStore {
 
 export interface TrailStore {
   listTrail(chain: string): Promise<TrailEntry[]>;
+  /** A chain's entries in sequence order, a page at a time (constant memory). */
+  chainPages(chain: string, pageSize?: number): AsyncIterable<TrailEntry[]>;
+  /** Every chain's entries of one UTC day, in time order, a page at a time. */
+  dayPages(day: string, pageSize?: number): AsyncIterable<TrailEntry[]>;
+  /** Every chain's head (from the heads index: no Scan). */
+  listHeads(): Promise<TrailHeadRecord[]>;
+  /** One entry of a chain (the anchoring checks the entry it anchored before). */
+  getTrailEntry(chain: string, seq: number): Promise<TrailEntry | undefined>;
   getTrailHead(chain: string): Promise<(ChainHead & { sealed?: boolean }) | undefined>;
   /** Appends entries on their own (a refusal, a notice); refused on a sealed chain. */
   appendTrail(events: TrailEvent[]): Promise<void>;
   /** Appends `event` and seals its chain: from then on only APPENDABLE_AFTER_SEAL actions join it. */
   sealChain(event: TrailEvent): Promise<void>;
+}
+
+/** Export and verification jobs: who asked, how it went, where the result is. */
+export interface JobStore {
+  putJob(job: TrailJob): Promise<void>;
+  getJob(jobId: string): Promise<TrailJob | undefined>;
 }
 
 export interface AgendaStore {
@@ -190,7 +208,44 @@ export type Repository = DefinitionStore &
   GateStore &
   LinkVoteStore &
   TrailStore &
-  AgendaStore;
+  AgendaStore &
+  JobStore;
+
+/** Signs anchors and export manifests (a KMS asymmetric key on AWS, a local key on one machine). */
+export interface Signer {
+  sign(document: unknown): Promise<Signature>;
+  /** The public key, PEM: enough to verify anything signed, offline. */
+  publicKeyPem(): Promise<string>;
+}
+
+export interface SignedAnchor {
+  anchor: Anchor;
+  signature: Signature;
+}
+
+/** The anchors, outside the table: S3 with Object Lock on AWS, an append-only file locally. */
+export interface AnchorStore {
+  latest(): Promise<SignedAnchor | undefined>;
+  /** Refused if `anchor.seq` is not the next one (`AnchorConflictError`). */
+  append(signed: SignedAnchor): Promise<void>;
+}
+
+export class AnchorConflictError extends Error {
+  override readonly name = 'AnchorConflictError';
+}
+
+export interface ExportWriter {
+  write(chunk: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Export files and their manifests (S3 on AWS, the data dir locally), fetched by a link. */
+export interface ExportStore {
+  open(name: string, contentType: string): ExportWriter;
+  put(name: string, body: string, contentType: string): Promise<void>;
+  /** A short-lived link to download a file (presigned on AWS). */
+  link(name: string): Promise<string>;
+}
 
 /** One mail to one person: nobody sees who else was told, and each mail can carry its own link. */
 export interface Mail {
@@ -220,6 +275,8 @@ export interface Workflow {
   startGateReview(input: GateTaskInput): Promise<void>;
   /** Starts the project's close-out (idempotent per project). */
   startCloseOut(input: GateTaskInput): Promise<void>;
+  /** Starts an export or verification job. */
+  startTrailJob(jobId: string): Promise<void>;
   /**
    * Resumes a waiting workflow. The output is a reference only: the workflow re-reads the
    * gate's recorded result. `gone` if the wait no longer exists (timed out, stopped).

@@ -18,6 +18,7 @@ import { METRICS_NAMESPACE } from '../../functions/logger.ts';
 export interface OperatorAlarmsProps {
   stateMachines: Record<string, IStateMachine>;
   sweeper: IFunction;
+  anchorTrail: IFunction;
 }
 
 /**
@@ -93,6 +94,18 @@ export class OperatorAlarms extends Construct {
       'mails-overdue',
       sweepMetric('MailsOverdue'),
       'Approval mail still unsent an hour after its gate opened.',
+    );
+    alarm('anchoring-errors', props.anchorTrail.metricErrors({ period }), 'The trail could not be anchored.');
+    alarm(
+      'trail-integrity',
+      new Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName: 'IntegrityProblems',
+        dimensionsMap: { Operation: 'anchor' },
+        period,
+        statistic: 'Maximum',
+      }),
+      'A trail chain no longer matches its anchor: it was changed, rolled back or removed. Run a verification.',
     );
   }
 }

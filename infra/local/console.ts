@@ -1,4 +1,6 @@
+import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { join } from 'node:path';
 import { OUTCOME_LABELS, type Outcome } from '../../functions/domain/outcomes.ts';
 import { type Html, html, page } from '../../functions/views/html.ts';
 import type { LocalIssuer, LocalPerson } from './auth.ts';
@@ -10,6 +12,8 @@ interface ConsoleOptions {
   inboxUrl: string;
   issuer: LocalIssuer;
   outbox: () => Promise<SentEmail[]>;
+  /** Where trail exports are written; served under /local/exports (what S3 presigned links are on AWS). */
+  exportsDir: string;
   /** Moving the handlers' clock forward, then sweeping: to see reminders and deadlines act. */
   timeTravel?: {
     clock: { now(): Date; advance(ms: number): void; offsetHours: number };
@@ -18,6 +22,9 @@ interface ConsoleOptions {
 }
 
 const PEOPLE: LocalPerson[] = Object.values(DEMO_PEOPLE);
+/** Export files: `<job uuid>.csv|.jsonl|.manifest.json`, nothing else (no path can be smuggled in). */
+const EXPORT_FILE =
+  /^\/local\/exports\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.(?:csv|jsonl|manifest\.json))$/;
 const MAX_FORM_BYTES = 64 * 1024;
 
 // biome-ignore lint/suspicious/noExplicitAny: the API's status view, read loosely for display
@@ -78,6 +85,24 @@ export function localConsole(options: ConsoleOptions) {
       if (req.method === 'GET' && url.pathname === '/') return send(200, homePage(options));
       if (req.method === 'GET' && url.pathname === '/local/outbox')
         return send(200, outboxPage(await options.outbox()));
+      const exported = url.pathname.match(EXPORT_FILE);
+      if (req.method === 'GET' && exported?.[1]) {
+        const name = exported[1];
+        const body = await readFile(join(options.exportsDir, name)).catch(() => undefined);
+        if (!body) return send(404, JSON.stringify({ message: 'no such export file' }), 'application/json');
+        const type = name.endsWith('.csv')
+          ? 'text/csv; charset=utf-8'
+          : name.endsWith('.json')
+            ? 'application/json'
+            : 'application/x-ndjson';
+        res.writeHead(200, {
+          'content-type': type,
+          'cache-control': 'no-store',
+          'content-disposition': `attachment; filename="${name}"`,
+        });
+        res.end(body);
+        return true;
+      }
       if (req.method === 'POST' && url.pathname === '/local/token') {
         let body: unknown;
         try {

@@ -6,6 +6,7 @@ import { LOCAL_CLOCK } from '../../functions/adapters/environment.ts';
 import { canonicalEmail, DEFAULT_SUBADDRESS_DOMAINS } from '../../functions/domain/email.ts';
 import { CHAINS } from '../../functions/domain/trail.ts';
 import { HANDLERS, HTTP_ROUTES } from '../../functions/handlers.ts';
+import type { AnchorReport } from '../../functions/usecases/anchoring.ts';
 import type { Clock } from '../../functions/usecases/ports.ts';
 import type { SweepReport } from '../../functions/usecases/sweeper.ts';
 import { LOCAL_REGION, localMachineArn } from './asl.ts';
@@ -20,10 +21,10 @@ import { loadLocalMachines } from './machines.ts';
 import { freePort } from './ports.ts';
 import { readSesStore, type SentEmail, startSesLocal } from './ses-local.ts';
 import { LocalStepFunctions } from './stepfunctions.ts';
-import { ensureTable } from './table.ts';
+import { ensureTables } from './table.ts';
 
 const ROOT = new URL('../../', import.meta.url);
-export const LOCAL_TABLE = 'tollgate';
+export const LOCAL_TABLES = { main: 'tollgate', trail: 'tollgate-trail' } as const;
 export const LOCAL_SENDER = 'tollgate@example.com';
 
 export interface LocalRuntimeOptions {
@@ -45,6 +46,8 @@ export interface LocalRuntimeOptions {
   clock?: Clock;
   /** How often the sweeper runs (0: only when `sweep()` is called). Default 30 s. */
   sweepEveryMs?: number;
+  /** How often the trail is anchored (0: only when `anchor()` is called, and at close-outs). Default 5 min. */
+  anchorEveryMs?: number;
   /**
    * Metering for `npm run bench`: the handlers reach DynamoDB through a counting proxy
    * (infra/local/dynamodb-meter.ts) and every Lambda invocation is counted and timed; see `meter`.
@@ -64,6 +67,8 @@ export interface LocalRuntime {
   resumed: number;
   /** Runs the sweeper once, as EventBridge Scheduler would invoke it. */
   sweep(): Promise<SweepReport>;
+  /** Anchors the trail once, as the hourly schedule would. */
+  anchor(): Promise<AnchorReport>;
   /** Fault injection for tests: SES answers 503 while down. */
   faults: { setMailDown(down: boolean): void };
   /** DynamoDB calls and capacity units, Lambda invocations and durations; only with `dynamoMeter`. */
@@ -137,19 +142,26 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       AWS_ENDPOINT_URL_DYNAMODB: dynamoMeter?.url ?? dynamo.endpoint,
       AWS_ENDPOINT_URL_SES: mailProxy.url,
       AWS_ENDPOINT_URL_SFN: `http://127.0.0.1:${sfnPort}`,
-      TABLE_NAME: LOCAL_TABLE,
+      TABLE_NAME: LOCAL_TABLES.main,
+      TRAIL_TABLE_NAME: LOCAL_TABLES.trail,
       SENDER_EMAIL: LOCAL_SENDER,
       APP_URL: appUrl,
       INTAKE_STATE_MACHINE_ARN: localMachineArn('intake'),
       GATE_REVIEW_STATE_MACHINE_ARN: localMachineArn('gate-review'),
       CLOSE_OUT_STATE_MACHINE_ARN: localMachineArn('close-out'),
       SUBADDRESS_DOMAINS: DEFAULT_SUBADDRESS_DOMAINS.join(','),
+      TRAIL_JOB_STATE_MACHINE_ARN: localMachineArn('trail-job'),
+      // The trail's storage on one machine (AWS: KMS and S3 Object Lock; ADR 0010).
+      TRAIL_SIGNING_KEY_FILE: join(dataDir, 'trail', 'signing-key.pem'),
+      ANCHOR_FILE: join(dataDir, 'trail', 'anchors.jsonl'),
+      EXPORT_DIR: join(dataDir, 'exports'),
+      EXPORT_URL_BASE: `${appUrl}/local/exports`,
       LOG_LEVEL: options.logLevel ?? 'INFO',
     });
 
     const dynamoClient = new DynamoDBClient({ endpoint: dynamo.endpoint });
-    if ((await ensureTable(dynamoClient, LOCAL_TABLE)) === 'created') log('created table');
-    const repository = dynamoRepository(dynamoClient, LOCAL_TABLE);
+    if ((await ensureTables(dynamoClient, LOCAL_TABLES)).includes('created')) log('created tables');
+    const repository = dynamoRepository(dynamoClient, LOCAL_TABLES);
     await seed(repository, log);
 
     // Handlers are imported after the environment is set: they read it once, like a cold start.
@@ -202,6 +214,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         inboxUrl: inbox.url,
         issuer,
         outbox: () => outbox.all(),
+        exportsDir: join(dataDir, 'exports'),
         ...(clock instanceof ShiftableClock
           ? { timeTravel: { clock, sweep: () => invoke('sweeper', {}) } }
           : {}),
@@ -214,24 +227,27 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     if (resumed > 0) log(`resumed ${resumed} waiting execution(s)`);
 
     const sweep = async () => (await invoke('sweeper', {})) as SweepReport;
-    const every = options.sweepEveryMs ?? 30_000;
-    if (every > 0) {
-      // One sweep at a time; a slow one delays the next rather than overlapping it.
-      let sweeping = false;
+    const anchor = async () => (await invoke('anchor-trail', {})) as AnchorReport;
+    // One run of each at a time; a slow one delays the next rather than overlapping it.
+    const every = (ms: number, name: string, run: () => Promise<unknown>) => {
+      if (ms <= 0) return;
+      let running = false;
       const timer = setInterval(() => {
-        if (sweeping) return;
-        sweeping = true;
-        sweep()
+        if (running) return;
+        running = true;
+        run()
           .catch((error: unknown) =>
-            log(`sweeper failed: ${error instanceof Error ? error.message : String(error)}`),
+            log(`${name} failed: ${error instanceof Error ? error.message : String(error)}`),
           )
           .finally(() => {
-            sweeping = false;
+            running = false;
           });
-      }, every);
+      }, ms);
       timer.unref();
       stops.push(async () => clearInterval(timer));
-    }
+    };
+    every(options.sweepEveryMs ?? 30_000, 'sweeper', sweep);
+    every(options.anchorEveryMs ?? 300_000, 'anchoring', anchor);
     return {
       appUrl,
       inboxUrl: inbox.url,
@@ -241,6 +257,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       outbox: () => outbox.all(),
       resumed,
       sweep,
+      anchor,
       faults: { setMailDown: (down) => mailProxy.setDown(down) },
       ...(dynamoMeter && invocations ? { meter: runtimeMeter(dynamoMeter, invocations) } : {}),
       stop: stopAll,

@@ -10,7 +10,7 @@ import type { Clock, Repository } from '../../functions/usecases/ports.ts';
 import { decisionFromForm } from '../../functions/views/decision-page.ts';
 import type { LocalPerson } from './auth.ts';
 import { DEMO_PEOPLE } from './demo.ts';
-import { LOCAL_TABLE, type LocalRuntime } from './runtime.ts';
+import { LOCAL_TABLES, type LocalRuntime } from './runtime.ts';
 import { readSesStore, type SentEmail } from './ses-local.ts';
 
 const WAIT_MS = 15_000;
@@ -62,7 +62,7 @@ export class Driver {
       region: 'us-east-1',
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     });
-    this.repository = dynamoRepository(this.dynamo, LOCAL_TABLE);
+    this.repository = dynamoRepository(this.dynamo, LOCAL_TABLES);
   }
 
   title(name: string): string {
@@ -566,6 +566,7 @@ export const PATHS: SmokePath[] = [
             startIntake: async () => undefined,
             startGateReview: async () => undefined,
             startCloseOut: async () => undefined,
+            startTrailJob: async () => undefined,
             resumeGate: async () => {
               throw new Error('the process died before SendTaskSuccess');
             },

@@ -4,18 +4,28 @@ import {
   type DynamoDBClient,
   ResourceNotFoundException,
 } from '@aws-sdk/client-dynamodb';
-import { TABLE_KEYS } from '../../functions/adapters/keys.ts';
+import { TABLE_KEYS, TRAIL_TABLE_KEYS } from '../../functions/adapters/keys.ts';
 
-/** Creates the single table as the CDK stack defines it (same keys, same indexes), if missing. */
-export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<'created' | 'exists'> {
+type KeySpec = {
+  partitionKey: string;
+  sortKey: string;
+  indexes: readonly { name: string; partitionKey: string; sortKey: string }[];
+};
+
+/** Creates a table as the CDK stack defines it (same keys, same indexes), if missing. */
+export async function ensureTable(
+  client: DynamoDBClient,
+  tableName: string,
+  spec: KeySpec = TABLE_KEYS,
+): Promise<'created' | 'exists'> {
   try {
     await client.send(new DescribeTableCommand({ TableName: tableName }));
     return 'exists';
   } catch (error) {
     if (!(error instanceof ResourceNotFoundException)) throw error;
   }
-  const attributes = new Set<string>([TABLE_KEYS.partitionKey, TABLE_KEYS.sortKey]);
-  for (const index of TABLE_KEYS.indexes) {
+  const attributes = new Set<string>([spec.partitionKey, spec.sortKey]);
+  for (const index of spec.indexes) {
     attributes.add(index.partitionKey);
     attributes.add(index.sortKey);
   }
@@ -25,10 +35,10 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
       BillingMode: 'PAY_PER_REQUEST',
       AttributeDefinitions: [...attributes].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
       KeySchema: [
-        { AttributeName: TABLE_KEYS.partitionKey, KeyType: 'HASH' },
-        { AttributeName: TABLE_KEYS.sortKey, KeyType: 'RANGE' },
+        { AttributeName: spec.partitionKey, KeyType: 'HASH' },
+        { AttributeName: spec.sortKey, KeyType: 'RANGE' },
       ],
-      GlobalSecondaryIndexes: TABLE_KEYS.indexes.map((index) => ({
+      GlobalSecondaryIndexes: spec.indexes.map((index) => ({
         IndexName: index.name,
         KeySchema: [
           { AttributeName: index.partitionKey, KeyType: 'HASH' },
@@ -39,4 +49,12 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
     }),
   );
   return 'created';
+}
+
+/** Both tables: the main one and the trail's own. */
+export async function ensureTables(
+  client: DynamoDBClient,
+  names: { main: string; trail: string },
+): Promise<('created' | 'exists')[]> {
+  return Promise.all([ensureTable(client, names.main), ensureTable(client, names.trail, TRAIL_TABLE_KEYS)]);
 }

@@ -6,7 +6,7 @@ import { keys } from '../../functions/adapters/keys.ts';
 import { hashLinkSecret } from '../../functions/domain/links.ts';
 import { CHAINS, verifyChain } from '../../functions/domain/trail.ts';
 import { localMachineArn } from '../../infra/local/asl.ts';
-import { LOCAL_TABLE } from '../../infra/local/runtime.ts';
+import { LOCAL_TABLES } from '../../infra/local/runtime.ts';
 import { trailActions, until } from '../support/flows.ts';
 import {
   criteriaMet,
@@ -34,15 +34,17 @@ afterAll(async () => {
   await t?.stop();
 });
 
-/** Every item of the table (but those `except` leaves out), sorted: to show a request changed nothing at all. */
+/** Every item of both tables (but those `except` leaves out), sorted: to show a request changed nothing at all. */
 async function wholeTable(except: (item: Record<string, unknown>) => boolean = () => false): Promise<string> {
   const items: Record<string, unknown>[] = [];
-  let start: Record<string, never> | undefined;
-  do {
-    const out = await t.dynamo.send(new ScanCommand({ TableName: LOCAL_TABLE, ExclusiveStartKey: start }));
-    for (const item of out.Items ?? []) items.push(unmarshall(item));
-    start = out.LastEvaluatedKey as typeof start;
-  } while (start);
+  for (const table of [LOCAL_TABLES.main, LOCAL_TABLES.trail]) {
+    let start: Record<string, never> | undefined;
+    do {
+      const out = await t.dynamo.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start }));
+      for (const item of out.Items ?? []) items.push({ table, ...unmarshall(item) });
+      start = out.LastEvaluatedKey as typeof start;
+    } while (start);
+  }
   return JSON.stringify(
     items
       .filter((i) => !except(i))
@@ -231,7 +233,7 @@ describe('approval links', () => {
     const secret = new URL(expired.link).pathname.split('/').pop() ?? '';
     await t.dynamo.send(
       new UpdateItemCommand({
-        TableName: LOCAL_TABLE,
+        TableName: LOCAL_TABLES.main,
         Key: marshall(keys.link(hashLinkSecret(secret))),
         UpdateExpression: 'SET expiresAt = :past',
         ExpressionAttributeValues: marshall({ ':past': '2020-01-01T00:00:00.000Z' }),

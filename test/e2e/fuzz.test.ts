@@ -29,7 +29,7 @@ import { OUTCOMES } from '../../functions/domain/outcomes.ts';
 import { CHAINS, verifyChain } from '../../functions/domain/trail.ts';
 import { HTTP_ROUTES } from '../../functions/handlers.ts';
 import type { LocalPerson } from '../../infra/local/auth.ts';
-import { LOCAL_TABLE } from '../../infra/local/runtime.ts';
+import { LOCAL_TABLES } from '../../infra/local/runtime.ts';
 import { linkFor, until } from '../support/flows.ts';
 import { people, shownPackageHash, startTestRuntime, type TestRuntime } from '../support/runtime.ts';
 
@@ -169,21 +169,23 @@ async function buildFixture(): Promise<Fixture> {
 
 // ---- the table ------------------------------------------------------------------------------------
 
-/** Every item of the table, by pk and sk, as its exact attribute JSON. */
+/** Every item of both tables (the trail's pks are its own), by pk and sk, as its exact attribute JSON. */
 type Snapshot = Map<string, { json: string; item: Record<string, AttributeValue> }>;
 
 async function snapshot(): Promise<Snapshot> {
   const items: Snapshot = new Map();
-  let start: Record<string, AttributeValue> | undefined;
-  do {
-    const out = await t.dynamo.send(
-      new ScanCommand({ TableName: LOCAL_TABLE, ExclusiveStartKey: start, ConsistentRead: true }),
-    );
-    for (const item of out.Items ?? []) {
-      items.set(`${item.pk?.S}\u0001${item.sk?.S}`, { json: JSON.stringify(item), item });
-    }
-    start = out.LastEvaluatedKey;
-  } while (start);
+  for (const table of [LOCAL_TABLES.main, LOCAL_TABLES.trail]) {
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const out = await t.dynamo.send(
+        new ScanCommand({ TableName: table, ExclusiveStartKey: start, ConsistentRead: true }),
+      );
+      for (const item of out.Items ?? []) {
+        items.set(`${item.pk?.S}\u0001${item.sk?.S}`, { json: JSON.stringify(item), item });
+      }
+      start = out.LastEvaluatedKey;
+    } while (start);
+  }
   return items;
 }
 

@@ -7,7 +7,9 @@ import type { ConditionRecord, Project } from '../../functions/usecases/model.ts
 import { type Repository, WriteRejectedError } from '../../functions/usecases/ports.ts';
 import { DEMO_DEFINITION } from '../../infra/local/demo.ts';
 import { type DynamoDbLocal, startDynamoDbLocal } from '../../infra/local/dynamodb-local.ts';
-import { ensureTable } from '../../infra/local/table.ts';
+import { ensureTables } from '../../infra/local/table.ts';
+
+const TABLES = { main: 'repository-test', trail: 'repository-test-trail' };
 
 let dynamo: DynamoDbLocal;
 let client: DynamoDBClient;
@@ -20,8 +22,8 @@ beforeAll(async () => {
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
-  await ensureTable(client, 'repository-test');
-  repository = dynamoRepository(client, 'repository-test');
+  await ensureTables(client, TABLES);
+  repository = dynamoRepository(client, TABLES);
 });
 afterAll(async () => {
   client?.destroy();

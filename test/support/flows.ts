@@ -159,6 +159,7 @@ export async function decideWithLostResume(t: TestRuntime, link: string): Promis
         startIntake: async () => undefined,
         startGateReview: async () => undefined,
         startCloseOut: async () => undefined,
+        startTrailJob: async () => undefined,
         resumeGate: async () => {
           throw new Error('the process died before SendTaskSuccess');
         },

@@ -7,7 +7,7 @@ import type { Repository } from '../../functions/usecases/ports.ts';
 import type { LocalPerson } from '../../infra/local/auth.ts';
 import { DEMO_PEOPLE } from '../../infra/local/demo.ts';
 import {
-  LOCAL_TABLE,
+  LOCAL_TABLES,
   type LocalRuntime,
   type LocalRuntimeOptions,
   startLocalRuntime,
@@ -63,7 +63,7 @@ export async function startTestRuntime(
     runtime,
     dataDir,
     dynamo,
-    repository: dynamoRepository(dynamo, LOCAL_TABLE),
+    repository: dynamoRepository(dynamo, LOCAL_TABLES),
     clock,
     async api(method, path, options = {}) {
       const headers: Record<string, string> = { ...options.headers };

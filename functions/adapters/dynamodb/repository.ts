@@ -3,6 +3,7 @@ import type { Repository } from '../../usecases/ports.ts';
 import { requireEnv } from '../environment.ts';
 import { DefinitionItems } from './definitions.ts';
 import { GateItems } from './gates.ts';
+import { JobItems } from './jobs.ts';
 import { PeopleItems } from './people.ts';
 import { ProjectItems } from './projects.ts';
 import { Table } from './table.ts';
@@ -13,8 +14,15 @@ import { LinkVoteItems } from './votes.ts';
  * The repository the use cases see: one object over one table, made of one module per
  * aggregate (definitions, people, projects, gates and the agenda, links and votes, trail).
  */
-export function dynamoRepository(client: DynamoDBClient, tableName: string): Repository {
-  const table = new Table(client, tableName);
+export interface TableNames {
+  /** Projects, gates, links, votes, definitions, people. */
+  main: string;
+  /** The trail: chains and their heads. */
+  trail: string;
+}
+
+export function dynamoRepository(client: DynamoDBClient, tables: TableNames): Repository {
+  const table = new Table(client, tables.main, tables.trail);
   return merge(
     new DefinitionItems(table),
     new PeopleItems(table),
@@ -22,6 +30,7 @@ export function dynamoRepository(client: DynamoDBClient, tableName: string): Rep
     new GateItems(table),
     new LinkVoteItems(table),
     new TrailItems(table),
+    new JobItems(table),
   );
 }
 
@@ -41,5 +50,8 @@ function merge<T extends object[]>(...parts: T): Repository {
 
 /** The repository the handlers use; endpoint from AWS_ENDPOINT_URL_DYNAMODB when set. */
 export function repositoryFromEnv(): Repository {
-  return dynamoRepository(new DynamoDBClient({}), requireEnv('TABLE_NAME'));
+  return dynamoRepository(new DynamoDBClient({}), {
+    main: requireEnv('TABLE_NAME'),
+    trail: requireEnv('TRAIL_TABLE_NAME'),
+  });
 }

@@ -43,12 +43,14 @@ export class Table {
   constructor(
     readonly client: DynamoDBClient,
     readonly name: string,
+    /** The trail's own table: written only by conditional puts, read by the trail's readers. */
+    readonly trailName: string,
   ) {}
 
-  async get(key: Key, projection?: string): Promise<Item | undefined> {
+  async get(key: Key, projection?: string, tableName = this.name): Promise<Item | undefined> {
     const out = await this.client.send(
       new GetItemCommand({
-        TableName: this.name,
+        TableName: tableName,
         Key: toAttr(key),
         ConsistentRead: true,
         ...(projection ? { ProjectionExpression: projection } : {}),
@@ -57,13 +59,13 @@ export class Table {
     return out.Item ? unmarshall(out.Item) : undefined;
   }
 
-  async query(pk: string, skPrefix: string): Promise<Item[]> {
+  async query(pk: string, skPrefix: string, tableName = this.name): Promise<Item[]> {
     const items: Item[] = [];
     let start: QueryCommandInput['ExclusiveStartKey'];
     do {
       const out = await this.client.send(
         new QueryCommand({
-          TableName: this.name,
+          TableName: tableName,
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
           ExpressionAttributeValues: toAttr({ ':pk': pk, ':prefix': skPrefix }),
           ConsistentRead: true,
@@ -76,11 +78,11 @@ export class Table {
     return items;
   }
 
-  put(item: Item, condition?: string, values?: Item): TransactWriteItem {
+  put(item: Item, condition?: string, values?: Item, tableName = this.name): TransactWriteItem {
     const names = conditionNames(condition);
     return {
       Put: {
-        TableName: this.name,
+        TableName: tableName,
         Item: toAttr(item),
         ...(condition ? { ConditionExpression: condition } : {}),
         ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
@@ -157,7 +159,7 @@ export class Table {
   }
 
   async getHead(chain: string): Promise<(ChainHead & { sealed?: boolean }) | undefined> {
-    const item = await this.get(keys.trailHead(chain));
+    const item = await this.get(keys.trailHead(chain), undefined, this.trailName);
     return item
       ? { seq: item.seq as number, hash: item.hash as string, ...(item.sealed ? { sealed: true } : {}) }
       : undefined;
@@ -191,8 +193,15 @@ export class Table {
         for (const entry of appended) {
           trailOps.push({
             op: this.put(
-              { ...keys.trailEntry(chain, entry.seq), type: 'trail', ...entry },
+              {
+                ...keys.trailEntry(chain, entry.seq),
+                ...keys.trailDay(entry.at, chain, entry.seq),
+                type: 'trail',
+                ...entry,
+              },
               'attribute_not_exists(pk)',
+              undefined,
+              this.trailName,
             ),
             guard: 'trail-head',
           });
@@ -203,13 +212,17 @@ export class Table {
           op: this.put(
             {
               ...keys.trailHead(chain),
+              ...keys.trailHeadIndex(chain),
               type: 'trail-head',
+              chain,
               seq: last.seq,
               hash: last.hash,
+              at: last.at,
               ...(head?.sealed || options.seal ? { sealed: true } : {}),
             },
             head ? `seq = :seq${sealedCheck}` : 'attribute_not_exists(pk)',
             head ? { ':seq': head.seq } : undefined,
+            this.trailName,
           ),
         });
       }
@@ -245,6 +258,10 @@ export function strip<T>(item: Item | undefined): T | undefined {
     gsi1sk: _b,
     gsi2pk: _c,
     gsi2sk: _d,
+    dayPk: _e,
+    daySk: _f,
+    headsPk: _g,
+    headsSk: _h,
     ...rest
   } = item;
   return rest as T;

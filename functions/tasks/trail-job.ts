@@ -1,0 +1,33 @@
+import * as z from 'zod/mini';
+import { repositoryFromEnv } from '../adapters/dynamodb/repository.ts';
+import { once, systemClock } from '../adapters/environment.ts';
+import { anchorStoreFromEnv, exportStoreFromEnv, signerFromEnv } from '../adapters/trail/from-env.ts';
+import { log } from '../logger.ts';
+import { failTrailJob, runTrailJob } from '../usecases/trail-jobs.ts';
+import { parseTaskInput } from './inputs.ts';
+import { taskFunction } from './wrapper.ts';
+
+const ports = once(() => ({
+  repository: repositoryFromEnv(),
+  anchors: anchorStoreFromEnv(),
+  exports: exportStoreFromEnv(),
+  signer: signerFromEnv(),
+  clock: systemClock,
+  log,
+}));
+
+const input = z.object({
+  jobId: z.uuid(),
+  /** Set by the workflow's Catch: the job failed with this error. */
+  failed: z.optional(z.object({ Error: z.optional(z.string()), Cause: z.optional(z.string()) })),
+});
+
+/** The trail-job workflow's task: an export or a verification (or, from its Catch, the failure). */
+export const handler = taskFunction('trail-job', async (event: unknown) => {
+  const { jobId, failed } = parseTaskInput(input, event);
+  if (failed) {
+    await failTrailJob(ports(), { jobId, error: failed.Error ?? 'the job failed' });
+    return { jobId, status: 'failed' };
+  }
+  return runTrailJob(ports(), jobId);
+});
