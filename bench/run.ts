@@ -3,7 +3,8 @@
 // Bundles are built with the CDK's esbuild options into a temp dir; cold init is timed in a fresh node
 // process per sample, interleaved round-robin across bundles so machine noise hits all of them alike.
 // Then, after the sampling (so it adds no noise to it), per-decision and per-project figures on the
-// metered local runtime: bench/decision-cost.ts.
+// metered local runtime: bench/decision-cost.ts. Last, the trail's export and verification rates
+// against a raw Query+unmarshall of 100,000 entries, and their memory growth: bench/trail-rates.ts.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +16,7 @@ import { ensureTable } from '../infra/local/table.ts';
 import { type Bundle, bundleHandler, type Contributor } from './bundle.ts';
 import { type DecisionCostResults, measureDecisionCost, printDecisionCost } from './decision-cost.ts';
 import { median, type Sample, sampleBundle } from './sample.ts';
+import { measureTrailRates, printTrailRates, type TrailRatesResults } from './trail-rates.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const RESULTS = join(ROOT, 'bench', 'results.json');
@@ -188,6 +190,17 @@ async function main(): Promise<void> {
       process.exitCode = 1;
     }
 
+    // 6. Export and verification of 100,000 trail entries against a raw Query+unmarshall of them.
+    let trailRates: TrailRatesResults | { error: string };
+    try {
+      trailRates = await measureTrailRates((line) => console.log(line));
+      printTrailRates(trailRates);
+    } catch (error) {
+      trailRates = { error: firstLine(error) ?? 'unknown' };
+      console.log(`\nFAIL trail rates: ${trailRates.error}`);
+      process.exitCode = 1;
+    }
+
     const baseRow = rows[0] as Row;
     const results = {
       date,
@@ -209,6 +222,7 @@ async function main(): Promise<void> {
       },
       handlers: rows.slice(1),
       decisionCost,
+      trailRates,
       durationMs: Math.round(performance.now() - started),
     };
     await writeFile(RESULTS, `${JSON.stringify(results, null, 2)}\n`);

@@ -77,7 +77,12 @@ export class TollgateStack extends Stack {
     const applyDecision = fn('ApplyDecision', 'apply-decision', mail);
     const approvalPages = fn('ApprovalPages', 'approval-pages', mail);
     const recordFailure = fn('RecordFailure', 'record-failure', {});
-    const anchorTrail = fn('AnchorTrail', 'anchor-trail', this.trail.environment);
+    // Reads every chain's head (and one entry per moved chain): give it the close-out task's minute.
+    const anchorTrail = new TollgateFunction(this, 'AnchorTrail', {
+      handler: 'anchor-trail',
+      environment: { ...common, ...this.trail.environment },
+      timeout: Duration.seconds(60),
+    });
     const trailJob = new TollgateFunction(this, 'TrailJob', {
       handler: 'trail-job',
       environment: { ...common, ...this.trail.environment },

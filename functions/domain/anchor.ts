@@ -43,15 +43,19 @@ export function headsChanged(previous: Anchor | undefined, heads: readonly Ancho
   return heads.some((h) => known.get(h.chain)?.hash !== h.hash);
 }
 
-/** An anchor's own hash and link: the first anchor that does not fit, or undefined. */
+/**
+ * An anchor's own hash, and — given the anchor before it — its link: the first problem, or
+ * undefined. Without the previous anchor only the hash can be checked.
+ */
 export function checkAnchorLink(anchor: Anchor, previous: Anchor | undefined): string | undefined {
   const { hash, ...body } = anchor;
   if (anchorHash(body) !== hash) return `anchor ${anchor.seq}: content does not match its hash`;
-  const expected = previous
-    ? { seq: previous.seq + 1, prevHash: previous.hash }
-    : { seq: 1, prevHash: GENESIS_HASH };
-  if (previous && anchor.seq !== expected.seq) return `anchor ${expected.seq} is missing`;
-  if (anchor.prevHash !== expected.prevHash)
+  if (!previous)
+    return anchor.seq === 1 && anchor.prevHash !== GENESIS_HASH
+      ? `anchor 1: does not start the chain`
+      : undefined;
+  if (anchor.seq !== previous.seq + 1) return `anchor ${previous.seq + 1} is missing`;
+  if (anchor.prevHash !== previous.hash)
     return `anchor ${anchor.seq}: does not point at the anchor before it`;
   return undefined;
 }

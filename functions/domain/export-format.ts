@@ -80,9 +80,15 @@ export const CSV_COLUMNS = [
 
 /**
  * RFC 4180 (CRLF, quoted as needed) with formula injection escaped: a cell starting with
- * `=`, `+`, `-`, `@`, tab or CR is prefixed with `'`, so a spreadsheet shows it as text.
+ * `=`, `+`, `-`, `@`, tab or CR is prefixed with `'`, so a spreadsheet shows it as text. A lone
+ * LF or CR in a cell is quoted too (csv-stringify stops quoting them once the record delimiter
+ * is set, and an unquoted one would start a new row — whose first cell is not escaped).
  */
-const CSV_OPTIONS = { escape_formulas: true, record_delimiter: '\r\n' } as const;
+const CSV_OPTIONS = {
+  escape_formulas: true,
+  record_delimiter: '\r\n',
+  quote_record_delimiter: true,
+} as const;
 
 export function csvHeader(): string {
   return stringify([[...CSV_COLUMNS]], CSV_OPTIONS);

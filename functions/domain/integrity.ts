@@ -1,5 +1,13 @@
 import type { AnchoredHead } from './anchor.ts';
-import { type ChainHead, canonicalJson, GENESIS_HASH, sha256Hex, type TrailEntry } from './trail.ts';
+import {
+  APPENDABLE_AFTER_SEAL,
+  type ChainHead,
+  canonicalJson,
+  GENESIS_HASH,
+  SEAL_ACTION,
+  sha256Hex,
+  type TrailEntry,
+} from './trail.ts';
 
 /**
  * The first broken place of a chain, named the way an auditor asks: which chain, which entry,
@@ -21,7 +29,9 @@ export type BreakKind =
   /** The chain ends before what was anchored (its head rolled back, later entries gone). */
   | 'rolled-back'
   /** An anchored chain is gone from the table (its whole item collection deleted). */
-  | 'chain-removed';
+  | 'chain-removed'
+  /** Something other than an export joined the chain after its seal, or the seal was lifted. */
+  | 'seal-broken';
 
 export interface Break {
   kind: BreakKind;
@@ -39,7 +49,8 @@ const entryHash = (entry: TrailEntry) => {
 
 /**
  * Checks one chain entry by entry, in constant memory (entries are fed in sequence order),
- * then against its head and the anchor. Stops at the first break.
+ * then against its head and the anchor. Stops at the first break (a skipped sequence number is
+ * named once the rest of the chain shows whether it is missing or only out of order).
  */
 export class ChainChecker {
   private previous: ChainHead = { seq: 0, hash: GENESIS_HASH };
@@ -47,6 +58,13 @@ export class ChainChecker {
   private broken: Break | undefined;
   /** The hash of the entry at the anchored sequence number, when reached. */
   private atAnchor: string | undefined;
+  /**
+   * A sequence number skipped (the entry at its place carries a later one): missing, unless an
+   * entry carrying it comes later (then the entries were swapped: out of order).
+   */
+  private gap: { seq: number; found: number } | undefined;
+  /** The entry that sealed the chain (close-out), once reached. */
+  private sealedAt: number | undefined;
 
   constructor(
     readonly chain: string,
@@ -61,17 +79,26 @@ export class ChainChecker {
     return this.broken;
   }
 
+  /** The last entry that fitted the chain so far (seq 0 before the first). */
+  get last(): ChainHead {
+    return this.previous;
+  }
+
   add(entry: TrailEntry): void {
     this.count++;
     if (this.broken) return;
+    if (this.gap) {
+      if (entry.seq === this.gap.seq)
+        this.fail(
+          'out-of-order',
+          this.gap.seq,
+          `entry ${this.gap.seq} carries sequence number ${this.gap.found}`,
+        );
+      return;
+    }
     const expectedSeq = this.previous.seq + 1;
     const computed = entryHash(entry);
-    if (entry.seq > expectedSeq)
-      this.fail(
-        'entry-missing',
-        expectedSeq,
-        `entry ${expectedSeq} is missing (the next one is ${entry.seq})`,
-      );
+    if (entry.seq > expectedSeq) this.gap = { seq: expectedSeq, found: entry.seq };
     else if (entry.seq < expectedSeq)
       this.fail('out-of-order', expectedSeq, `entry ${expectedSeq} carries sequence number ${entry.seq}`);
     else if (computed !== entry.hash)
@@ -90,14 +117,27 @@ export class ChainChecker {
         this.previous.hash,
         entry.prevHash,
       );
+    else if (this.sealedAt !== undefined && !APPENDABLE_AFTER_SEAL.includes(entry.action))
+      this.fail(
+        'seal-broken',
+        entry.seq,
+        `entry ${entry.seq} (${entry.action}) joined the chain after its seal at entry ${this.sealedAt}`,
+      );
     else {
       if (this.anchored && entry.seq === this.anchored.seq) this.atAnchor = entry.hash;
+      if (entry.action === SEAL_ACTION) this.sealedAt = entry.seq;
       this.previous = { seq: entry.seq, hash: entry.hash };
     }
   }
 
   /** After the last entry: against the head (if the table still has one) and the anchor. */
-  finish(head: ChainHead | undefined): Break | undefined {
+  finish(head: (ChainHead & { sealed?: boolean }) | undefined): Break | undefined {
+    if (this.gap && !this.broken)
+      this.fail(
+        'entry-missing',
+        this.gap.seq,
+        `entry ${this.gap.seq} is missing (the next one is ${this.gap.found})`,
+      );
     if (this.broken) return this.broken;
     const anchored = this.anchored;
     if (!head && this.count === 0 && anchored)
@@ -107,6 +147,12 @@ export class ChainChecker {
         `the chain was anchored at entry ${anchored.seq} and is gone`,
         anchored.hash,
       );
+    if (!head && this.count > 0)
+      return this.fail(
+        'head-mismatch',
+        this.previous.seq,
+        `the chain ends at ${this.previous.seq} but its head is gone`,
+      );
     if (head && head.seq !== this.previous.seq)
       return this.fail(
         'head-mismatch',
@@ -114,6 +160,12 @@ export class ChainChecker {
         head.seq > this.previous.seq
           ? `the head says the chain ends at ${head.seq}, the last entry is ${this.previous.seq}`
           : `entries after ${head.seq} were added behind the head's back`,
+      );
+    if (head && this.sealedAt !== undefined && !head.sealed)
+      return this.fail(
+        'seal-broken',
+        this.sealedAt,
+        `the chain was sealed at entry ${this.sealedAt} but its head no longer says so`,
       );
     if (head && head.hash !== this.previous.hash)
       return this.fail(

@@ -75,6 +75,8 @@ export function verifyExport(file: Buffer, signed: SignedManifest, publicKeyPem:
     } catch {
       return { ok: false, problem: `line ${i + 1} is not JSON` };
     }
+    if (!entry || typeof entry !== 'object' || typeof entry.hash !== 'string')
+      return { ok: false, problem: `line ${i + 1} is not a trail entry` };
     const { hash, ...body } = entry;
     if (sha256Hex(canonicalJson(body)) !== hash)
       return {

@@ -27,6 +27,9 @@ export const CHAINS = {
   compliance: 'compliance',
 } as const;
 
+/** The entry that seals a chain (close-out). */
+export const SEAL_ACTION = 'trail.sealed';
+
 /** What may still be appended to a sealed (closed-out) project's chain. */
 export const APPENDABLE_AFTER_SEAL: readonly string[] = ['trail.exported'];
 

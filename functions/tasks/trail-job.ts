@@ -26,8 +26,19 @@ const input = z.object({
 export const handler = taskFunction('trail-job', async (event: unknown) => {
   const { jobId, failed } = parseTaskInput(input, event);
   if (failed) {
-    await failTrailJob(ports(), { jobId, error: failed.Error ?? 'the job failed' });
+    await failTrailJob(ports(), { jobId, error: describeFailure(failed) });
     return { jobId, status: 'failed' };
   }
   return runTrailJob(ports(), jobId);
 });
+
+/** The error's name and message as Step Functions caught them (never the stack trace). */
+function describeFailure(failed: { Error?: string | undefined; Cause?: string | undefined }): string {
+  let message = '';
+  try {
+    message = String((JSON.parse(failed.Cause ?? '{}') as { errorMessage?: unknown }).errorMessage ?? '');
+  } catch {
+    message = '';
+  }
+  return [failed.Error ?? 'the job failed', message].filter(Boolean).join(': ');
+}

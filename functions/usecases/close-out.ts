@@ -1,4 +1,4 @@
-import { CHAINS } from '../domain/trail.ts';
+import { CHAINS, SEAL_ACTION } from '../domain/trail.ts';
 import { closeOutEmail } from '../views/email.ts';
 import type { GateInstance, Project } from './model.ts';
 import { sendNotice } from './notify.ts';
@@ -67,7 +67,7 @@ export async function closeProject(ports: CloseOutPorts, signOffGate: GateInstan
       set: { sealedAt: at },
       applied: { sequence: signOffGate.sequence, at, next: { route: 'close-out', reason } },
       events: [
-        projectEvent(current, 'trail.sealed', {
+        projectEvent(current, SEAL_ACTION, {
           at,
           actor: SYSTEM.closeOut,
           detail: { lastEntry: head?.seq ?? 0 },

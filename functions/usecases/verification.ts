@@ -1,6 +1,7 @@
 import { checkAnchorLink } from '../domain/anchor.ts';
 import { ChainChecker } from '../domain/integrity.ts';
 import { verifySignature } from '../domain/signing.ts';
+import type { ChainHead } from '../domain/trail.ts';
 import type { Verification } from './model.ts';
 import type { AnchorStore, Ports, SignedAnchor, Signer } from './ports.ts';
 import { nowIso } from './shared.ts';
@@ -33,12 +34,16 @@ export async function verifyTrail(
   let entries = 0;
   for (const chain of chains) {
     const checker = new ChainChecker(chain, anchored.get(chain));
+    // The head read (consistently) just before and just after the entries: appends go on while a
+    // chain is read, each moving the head in the same transaction as its entries.
+    const before = await ports.repository.getTrailHead(chain);
     for await (const page of ports.repository.chainPages(chain)) {
       for (const entry of page) checker.add(entry);
       if (checker.firstBreak) break;
     }
+    const after = await ports.repository.getTrailHead(chain);
     entries += checker.entries;
-    const broken = checker.finish(heads.get(chain));
+    const broken = checker.finish(headToCheck(checker.last, before, after));
     if (broken)
       return result(ports, {
         ok: false,
@@ -50,6 +55,18 @@ export async function verifyTrail(
       });
   }
   return result(ports, { ok: !problem, chains: chains.length, entries, signed, problem });
+}
+
+/**
+ * The head a chain's entries are held to. If it did not move while they were read, that head. If
+ * it moved on and the entries end between the two heads, later entries were appended meanwhile:
+ * the entries read end where they end (the next verification holds them to a head). Otherwise
+ * (entries past the later head, or short of the earlier one) the head read after.
+ */
+function headToCheck(last: ChainHead, before: ChainHead | undefined, after: ChainHead | undefined) {
+  if (before?.seq === after?.seq && before?.hash === after?.hash) return after;
+  if ((before?.seq ?? 0) <= last.seq && last.seq <= (after?.seq ?? 0)) return last;
+  return after;
 }
 
 function result(

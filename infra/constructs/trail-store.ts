@@ -115,7 +115,18 @@ export class TrailStore extends Construct {
   /** Reading the anchors and the public key: what verification needs. */
   grantVerify(grantee: IGrantable): void {
     this.grantRead(grantee);
-    this.anchors.grantRead(grantee);
+    // GetObject on the anchors only, not the bucket's grantRead (GetObject*, GetBucket*, List*
+    // on every object). ListBucket makes a missing anchor a 404 (NoSuchKey), not a 403: the
+    // first anchoring reads an `anchors/LATEST` that is not there yet.
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['s3:GetObject'],
+        resources: [this.anchors.arnForObjects('anchors/*')],
+      }),
+    );
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.anchors.bucketArn] }),
+    );
     this.signingKey.grant(grantee, 'kms:GetPublicKey');
   }
 

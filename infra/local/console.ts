@@ -72,6 +72,17 @@ export function localConsole(options: ConsoleOptions) {
       });
       return { status: response.status, body: (await response.json().catch(() => ({}))) as StatusView };
     };
+    /** Starts a trail job as `as` and waits (bounded) for it to finish. */
+    const runJob = async (as: LocalPerson, path: string, body?: unknown): Promise<StatusView> => {
+      const started = await api(as, 'POST', path, body ?? {});
+      if (started.status !== 202) return { status: 'failed', error: started.body.message };
+      for (let i = 0; i < 200; i++) {
+        const job = await api(as, 'GET', `/trail/jobs/${started.body.jobId}`);
+        if (job.body.status !== 'running') return job.body;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return { status: 'failed', error: 'the job is still running: try again shortly' };
+    };
     const refused = (status: number, answer: StatusView, back: string) =>
       send(
         status,
@@ -153,12 +164,29 @@ export function localConsole(options: ConsoleOptions) {
         if (answer.status === 202) return redirect(`/local/projects/${answer.body.projectId}`);
         return refused(answer.status, answer.body, '/');
       }
+      if (req.method === 'POST' && url.pathname === '/local/verify') {
+        const job = await runJob(DEMO_PEOPLE.compliance, '/trail/verifications');
+        return send(200, verificationPage(job));
+      }
       const route = url.pathname.match(
-        /^\/local\/projects\/([0-9a-f-]{36})(?:\/(submissions|resume|conditions\/([0-9]{1,4}-[0-9]{1,2})\/met))?$/,
+        /^\/local\/projects\/([0-9a-f-]{36})(?:\/(submissions|resume|export|record|conditions\/([0-9]{1,4}-[0-9]{1,2})\/met))?$/,
       );
       if (!route) return false;
       const [, projectId, action, conditionId] = route;
       const here = `/local/projects/${projectId}`;
+      if (req.method === 'GET' && action === 'record') {
+        const response = await fetch(`${options.appUrl}/projects/${projectId}/record`, {
+          headers: { authorization: `Bearer ${await options.issuer.sign(DEMO_PEOPLE.compliance)}` },
+        });
+        return send(response.status, await response.text());
+      }
+      if (req.method === 'POST' && action === 'export') {
+        const format = new URLSearchParams(await readBody(req)).get('format') === 'csv' ? 'csv' : 'jsonl';
+        const job = await runJob(DEMO_PEOPLE.compliance, '/trail/exports', { format, projectId });
+        return job.links
+          ? redirect(String(job.links.data))
+          : refused(500, { message: job.error ?? 'the export did not finish' }, here);
+      }
       if (req.method === 'GET' && !action) {
         const answer = await api(DEMO_PEOPLE.pmoAdmin, 'GET', `/projects/${projectId}`);
         if (answer.status !== 200) return refused(answer.status, answer.body, '/');
@@ -232,6 +260,9 @@ function homePage(options: ConsoleOptions): string {
 <label for="targetDate">${target?.label ?? 'Target date'} <span class="muted">(optional)</span></label><input id="targetDate" name="targetDate" type="date">
 <p class="muted">Small, low-risk projects (under 50,000 and low risk) skip the business case gate.</p>
 <button type="submit">Submit proposal</button></form>
+<form class="card" method="post" action="/local/verify"><h2>Verify the whole trail</h2>
+<p class="muted">Every chain, entry by entry, against its head and the latest anchor (as Casey Compliance).</p>
+<button type="submit">Verify</button></form>
 ${timeCard(options, '/')}`,
   );
 }
@@ -272,8 +303,24 @@ ${c.state === 'open' ? html`<form method="post" action="/local/projects/${id}/co
   }
   parts.push(html`<div class="card"><h2>Gates so far</h2><ol>${(status.gates ?? []).map((g: StatusView) => html`<li>${g.name}: ${g.status}${g.outcome ? ` — ${outcome(g.outcome)}` : ''}${g.decidedBy === 'deadline' ? ' (at the deadline)' : ''}</li>`)}</ol>
 ${(status.skipped ?? []).length ? html`<p class="muted">Skipped: ${(status.skipped as StatusView[]).map((s) => `${s.name} (${s.rule})`).join('; ')}</p>` : ''}</div>`);
+  parts.push(html`<div class="card"><h2>Compliance (as Casey Compliance)</h2>
+<p><a href="/local/projects/${id}/record">Approval record</a> (printable, with each signature and the trail's integrity)</p>
+${['csv', 'jsonl'].map((format) => html`<form method="post" action="/local/projects/${id}/export"><input type="hidden" name="format" value="${format}"><button type="submit">Export the trail as ${format === 'csv' ? 'CSV' : 'JSON Lines'}</button></form>`)}
+<p class="muted">Each export comes with a signed manifest (<code>&lt;id&gt;.manifest.json</code> next to it); <code>npm run tollgate -- trail verify-export</code> checks it offline.</p></div>`);
   parts.push(timeCard(options, `/local/projects/${id}`));
   return page(String(status.title ?? 'Project'), html`${parts}`);
+}
+
+function verificationPage(job: StatusView): string {
+  const v = job.verification as StatusView | undefined;
+  const broken = v?.firstBreak as StatusView | undefined;
+  return page(
+    'Trail verification',
+    html`<div class="card ${v?.ok ? '' : 'problems'}"><h1>${v ? (v.ok ? 'The trail verifies' : 'The trail does not verify') : 'Verification did not finish'}</h1>
+${v ? html`<p>${v.chains} chains, ${v.entries} entries${v.anchor ? `, against anchor ${v.anchor.seq} (${v.anchor.at})${v.anchor.ok ? '' : `: ${v.anchor.problem}`}` : ', no anchor yet'}.</p>` : html`<p>${job.error ?? ''}</p>`}
+${broken ? html`<p><strong>${broken.kind}</strong> in ${broken.chain} at entry ${broken.seq}: ${broken.message}</p>${broken.expected ? html`<p class="hash">expected ${broken.expected}<br>found ${broken.found ?? '(nothing)'}</p>` : ''}` : ''}
+<p><a href="/">Home</a></p></div>`,
+  );
 }
 
 function outboxPage(mails: SentEmail[]): string {

@@ -12,8 +12,9 @@
  *      `request.refused` on the chain usecases/refusals.ts names; a GET changes nothing at all.
  * The whole table is scanned before and after each request (nothing is excluded).
  *
- * A request that succeeds (2xx) is not judged by 3; the table is let settle (its workflows finish)
- * before the next one. A last test checks that every trail chain still verifies.
+ * A request that succeeds (2xx) is not judged by 3; the table is let settle (its workflows finish,
+ * and a trail export or verification job it started is done — a failed job fails the run) before
+ * the next one. A last test checks that every trail chain still verifies.
  *
  * FUZZ_SEED=<n> replays a run (a failure names it, and fast-check prints the route's own seed);
  * FUZZ_RUNS sets the runs per route (40); FUZZ_VERBOSE=1 prints what each route answered, by status
@@ -93,6 +94,8 @@ interface Fixture {
   liveSecrets: string[];
   usedSecrets: string[];
   packageHashes: string[];
+  /** A finished export (of the closed project, whose sealed chain takes it) and a finished verification. */
+  jobIds: string[];
   tokens: Record<Who, string>;
   expiredToken: string;
 }
@@ -148,6 +151,12 @@ async function buildFixture(): Promise<Fixture> {
     until(t, closed.projectId, (s) => s.status === 'closed' && s.sealedAt, 'closed and sealed'),
   ]);
   const open = [open1, open2, open3];
+  // At once: the verification reads the chains while the export appends to them.
+  const jobIds = await Promise.all([
+    startJob('/trail/exports', { format: 'jsonl', projectId: closed.projectId }),
+    startJob('/trail/verifications', {}),
+  ]);
+  await Promise.all(jobIds.map(jobDone));
   const packageHashes = await Promise.all(
     open.map(async (o) => shownPackageHash(await (await fetch(o.link)).text())),
   );
@@ -162,9 +171,35 @@ async function buildFixture(): Promise<Fixture> {
     liveSecrets: open.map((o) => secretOf(o.link)),
     usedSecrets: [conditioned, held, inStage, closed].map((p) => secretOf(p.link)).concat(secretOf(signOff)),
     packageHashes,
+    jobIds,
     tokens,
     expiredToken: await t.runtime.issuer.sign(people.pmoAdmin, -120),
   };
+}
+
+/** Starts a trail job as the compliance officer; returns its id. */
+async function startJob(path: string, body: unknown): Promise<string> {
+  const response = await t.api('POST', path, { as: people.compliance, body });
+  if (response.status !== 202)
+    throw new Error(`POST ${path} answered ${response.status}: ${await response.text()}`);
+  return ((await response.json()) as { jobId: string }).jobId;
+}
+
+/**
+ * Waits until a trail job is no longer running. A failed job is a failure (its error says why), and
+ * so is a verification that finds a break: nothing here tampers with the trail.
+ */
+async function jobDone(jobId: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const job = await t.repository.getJob(jobId);
+    if (job?.status === 'done' && job.kind === 'verify' && !job.verification?.ok)
+      throw new Error(`trail verification ${jobId} found a break: ${JSON.stringify(job.verification)}`);
+    if (job?.status === 'done') return;
+    if (job?.status === 'failed') throw new Error(`trail job ${jobId} failed: ${job.error}`);
+    if (Date.now() > deadline) throw new Error(`trail job ${jobId} never finished: ${JSON.stringify(job)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 // ---- the table ------------------------------------------------------------------------------------
@@ -304,7 +339,14 @@ const answers = new Map<string, number>();
 
 /** The chain a refusal of this request belongs on (usecases/refusals.ts), from the table before it. */
 function expectedChain(request: FuzzRequest, before: Snapshot): string {
-  const fallback = request.routeKey === 'POST /proposals' ? CHAINS.intake : CHAINS.access;
+  // usecases/refusals.ts: proposals refused go on `intake`, the trail API's on `compliance` (http/trail.ts).
+  const handler = HTTP_ROUTES.find((r) => r.routeKey === request.routeKey)?.handler;
+  const fallback =
+    request.routeKey === 'POST /proposals'
+      ? CHAINS.intake
+      : handler === 'trail-api'
+        ? CHAINS.compliance
+        : CHAINS.access;
   let projectId: string | undefined;
   if (request.segments.secret !== undefined) {
     const secret = decodeSegment(request.segments.secret);
@@ -340,7 +382,10 @@ async function exercise(request: FuzzRequest): Promise<void> {
 
   const refused = response.status >= 400 && response.status < 500;
   if (!refused && request.method !== 'GET') {
-    // A request that did something: let its workflows finish before the next one is judged.
+    // A request that did something: let its workflows finish before the next one is judged. A trail
+    // job reads quietly for a while before it writes: wait for it to be done first.
+    const jobId = jobOf(response);
+    if (jobId) await jobDone(jobId);
     current = await settle();
     return;
   }
@@ -395,6 +440,17 @@ async function exercise(request: FuzzRequest): Promise<void> {
     );
   if (heads[0]?.item.pk !== item.pk)
     throw new Error(`a refusal moved another chain's head: ${shown()}\n${what()}`);
+}
+
+/** The job a 2xx started (POST /trail/exports, POST /trail/verifications answer with it). */
+function jobOf(response: FuzzResponse): string | undefined {
+  if (response.status < 200 || response.status >= 300) return undefined;
+  try {
+    const jobId = (JSON.parse(response.body) as { jobId?: unknown }).jobId;
+    return typeof jobId === 'string' ? jobId : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 // ---- generators: strings, values, mutations -----------------------------------------------------------
@@ -1060,6 +1116,121 @@ function cases(f: Fixture): Record<string, RouteCase> {
     }),
   );
 
+  // The trail API: export filters (each one valid, odd, or mutated away), job ids, nothing else.
+  const day = fc.oneof(
+    { weight: 8, arbitrary: fc.integer({ min: -40, max: 3 }).map(inDays) },
+    { weight: 1, arbitrary: fc.constantFrom('2024-02-29', '2000-01-01', '9999-12-31', '0000-01-01') },
+  );
+  const badDay = fc.oneof(
+    {
+      weight: 3,
+      arbitrary: fc.constantFrom(
+        '2024-02-30',
+        '2024-13-01',
+        '2024-1-1',
+        'tomorrow',
+        '',
+        '+020000-01-01',
+        `${inDays(0)}T00:00:00Z`,
+        '２０２４-01-01',
+      ),
+    },
+    { weight: 1, arbitrary: anyValue },
+  );
+  const range: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
+    { weight: 4, arbitrary: fc.constant({}) },
+    {
+      weight: 6,
+      arbitrary: fc.tuple(day, day).map(([a, b]) => (a <= b ? { from: a, to: b } : { from: b, to: a })),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.tuple(day, day).map(([a, b]) => (a <= b ? { from: b, to: a } : { from: a, to: b })),
+    },
+    { weight: 1, arbitrary: day.map((from) => ({ from })) },
+    { weight: 1, arbitrary: day.map((to) => ({ to })) },
+    // The longest range taken (3660 days), one day too long, and far too long.
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(
+        { from: inDays(-3659), to: inDays(0) },
+        { from: inDays(-3660), to: inDays(0) },
+        { from: '0000-01-01', to: '9999-12-31' },
+      ),
+    },
+    { weight: 1, arbitrary: fc.record({ from: badDay, to: badDay }, { requiredKeys: [] }) },
+  );
+  // Mostly a request that starts an export (each filter on its own or with others), else mutated.
+  const validExport = fc
+    .tuple(
+      fc.record(
+        {
+          format: fc.constantFrom('csv', 'jsonl'),
+          projectId: fc.constantFrom(...projectIds),
+          gateId: fc.constantFrom('business-case', 'scoping', 'close-out'),
+          approver: fc.constantFrom('sam.sponsor@example.com', 'SAM.Sponsor@Example.com'),
+          action: fc.constantFrom('decision.recorded', 'request.refused', 'trail.exported'),
+        },
+        { requiredKeys: ['format'] },
+      ),
+      fc.oneof(
+        fc.constant({}),
+        fc.tuple(day, day).map(([a, b]) => (a <= b ? { from: a, to: b } : { from: b, to: a })),
+      ),
+    )
+    .map(([filters, dates]) => ({ ...filters, ...dates }) as Record<string, unknown>);
+  const oddExport = mutated(
+    fc
+      .tuple(
+        fc.record(
+          {
+            format: usually(
+              fc.constantFrom('csv', 'jsonl'),
+              fc.constantFrom('xml', 'CSV', 'json', '', 'csv '),
+            ),
+            projectId: usually(fc.constantFrom(...projectIds), projectId),
+            gateId: usually(
+              fc.constantFrom('business-case', 'scoping', 'launch', 'close-out'),
+              fc.oneof(fc.constantFrom('Business-Case', '-x', 'a'.repeat(64), '__proto__'), nastyString),
+            ),
+            approver: usually(
+              fc.constantFrom(
+                'sam.sponsor@example.com',
+                'SAM.Sponsor@Example.com',
+                'casey.compliance@example.com',
+              ),
+              email,
+            ),
+            action: usually(
+              fc.constantFrom('decision.recorded', 'request.refused', 'trail.exported', 'gate.opened'),
+              fc.oneof(
+                fc.constantFrom('Decision.recorded', 'decision', `a.${'b'.repeat(70)}`, '.x'),
+                nastyString,
+              ),
+            ),
+          },
+          { requiredKeys: ['format'] },
+        ),
+        range,
+      )
+      .map(([filters, dates]) => ({ ...filters, ...dates }) as Record<string, unknown>),
+  );
+  const exportRequest = fc.oneof({ weight: 2, arbitrary: validExport }, { weight: 3, arbitrary: oddExport });
+  const jobId = fc.oneof(
+    { weight: 10, arbitrary: fc.constantFrom(...f.jobIds) },
+    { weight: 2, arbitrary: fc.uuid() },
+    { weight: 1, arbitrary: fc.constantFrom(...f.jobIds).map((id) => id.toUpperCase()) },
+    // A project's id is no job's.
+    { weight: 1, arbitrary: fc.constantFrom(...projectIds) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(fc.constantFrom(...f.jobIds), fc.constantFrom('x', ' ', '/', '\u0000', '%', '\ud800', '.csv'))
+        .map(([id, c]) => `${id}${c}`),
+    },
+    { weight: 2, arbitrary: junkValue },
+  );
+
   const hash = fc.oneof(
     { weight: 3, arbitrary: fc.constantFrom(...f.packageHashes) },
     { weight: 2, arbitrary: fc.stringMatching(/^[0-9a-f]{64}$/) },
@@ -1193,6 +1364,36 @@ function cases(f: Fixture): Record<string, RouteCase> {
       likely: ['pmoAdmin'],
       contentType: 'application/json',
       body: jsonBody(reassignment),
+    },
+    'POST /trail/exports': {
+      params: {},
+      likely: ['compliance', 'pmoAdmin'],
+      contentType: 'application/json',
+      body: jsonBody(exportRequest),
+    },
+    'POST /trail/verifications': {
+      params: {},
+      likely: ['compliance', 'pmoAdmin'],
+      contentType: 'application/json',
+      body: jsonBody(mutated(fc.constant<Record<string, unknown>>({}))),
+    },
+    'GET /trail/jobs/{jobId}': {
+      params: { jobId },
+      likely: ['compliance', 'pmoAdmin'],
+      contentType: 'application/json',
+      body: getBody,
+    },
+    'GET /trail/public-key': {
+      params: {},
+      likely: ['compliance', 'pmoAdmin'],
+      contentType: 'application/json',
+      body: getBody,
+    },
+    'GET /projects/{projectId}/record': {
+      params: { projectId },
+      likely: ['compliance', 'pmoAdmin'],
+      contentType: 'application/json',
+      body: getBody,
     },
   };
 }

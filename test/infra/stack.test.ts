@@ -73,7 +73,8 @@ describe('cdk-nag', () => {
 
 describe('the table', () => {
   it('is one on-demand table with PITR, deletion protection and the two GSIs', () => {
-    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    // Two tables: this one, and the trail's own (test/infra/trail.test.ts).
+    template.resourceCountIs('AWS::DynamoDB::Table', 2);
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       BillingMode: 'PAY_PER_REQUEST',
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
@@ -128,7 +129,17 @@ describe('the functions', () => {
     expect(startsOf('project-api')).toEqual(['gate-review', 'intake']);
     expect(startsOf('admin-api')).toEqual(['gate-review']);
     expect(startsOf('sweeper')).toEqual(['close-out', 'gate-review']);
-    for (const handler of ['record-proposal', 'open-gate', 'expire-gate', 'apply-decision', 'approval-pages'])
+    expect(startsOf('trail-api')).toEqual(['trail-job']);
+    for (const handler of [
+      'record-proposal',
+      'open-gate',
+      'expire-gate',
+      'apply-decision',
+      'approval-pages',
+      'record-failure',
+      'anchor-trail',
+      'trail-job',
+    ])
       expect(startsOf(handler), handler).toEqual([]);
     expect(actionsOf(approvals)).toEqual(expect.arrayContaining(['states:SendTaskSuccess', 'ses:SendEmail']));
     expect(actionsOf(recordProposal).some((a) => a.startsWith('states:'))).toBe(false);
@@ -151,9 +162,14 @@ describe('the functions', () => {
 
 describe('the sweeper', () => {
   it('runs on an EventBridge Scheduler schedule every five minutes', () => {
+    // Two schedules: the sweeper's, and the trail's hourly anchoring (test/infra/trail.test.ts).
     const schedules = ofType('AWS::Scheduler::Schedule');
-    expect(schedules).toHaveLength(1);
-    const [, schedule] = schedules[0] as [string, Resource];
+    expect(schedules).toHaveLength(2);
+    const sweeps = schedules.filter(([, s]) =>
+      JSON.stringify(s.Properties.Target).includes(`"${functionIdOf('sweeper')}"`),
+    );
+    expect(sweeps).toHaveLength(1);
+    const [, schedule] = sweeps[0] as [string, Resource];
     expect(schedule.Properties).toMatchObject({
       ScheduleExpression: 'rate(5 minutes)',
       State: 'ENABLED',
@@ -185,7 +201,7 @@ describe('the operator alarms', () => {
     );
 
   it("alarm on each state machine's failed and timed-out executions", () => {
-    for (const workflow of ['intake', 'gate-review', 'close-out']) {
+    for (const workflow of ['intake', 'gate-review', 'close-out', 'trail-job']) {
       const dimensions = [{ Name: 'StateMachineArn', Value: refTo(machineIdOf(workflow)) }];
       expect(alarmOn('AWS/States', 'ExecutionsFailed', dimensions), workflow).toHaveLength(1);
       expect(alarmOn('AWS/States', 'ExecutionsTimedOut', dimensions), workflow).toHaveLength(1);
@@ -209,7 +225,8 @@ describe('the operator alarms', () => {
       expect(alarm.AlarmActions, String(alarm.AlarmDescription)).toEqual([{ Ref: topicId }]);
       expect(alarm.ActionsEnabled ?? true).toBe(true);
     }
-    expect(alarms().length).toBeGreaterThanOrEqual(9);
+    // 4 machines × (failed, timed out), the sweeper's 3, anchoring errors and trail integrity.
+    expect(alarms().length).toBeGreaterThanOrEqual(13);
     // Encrypted with a customer managed key that CloudWatch may use (an AWS managed key it may not).
     const keyId = (topic.Properties.KmsMasterKeyId as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
     const key = resources[keyId] as Resource;
@@ -271,12 +288,13 @@ describe('the HTTP API', () => {
 });
 
 describe('the state machines', () => {
-  it('are three Standard machines, logged without execution data (inputs carry task tokens)', () => {
+  it('are four Standard machines, logged without execution data (inputs carry task tokens)', () => {
     const machines = ofType('AWS::StepFunctions::StateMachine');
     expect(machines.map(([, r]) => r.Metadata?.['tollgate:workflow']).sort()).toEqual([
       'close-out',
       'gate-review',
       'intake',
+      'trail-job',
     ]);
     for (const [, machine] of machines) {
       expect(machine.Properties.StateMachineType).toBe('STANDARD');

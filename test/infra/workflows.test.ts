@@ -29,7 +29,7 @@ type Definition = {
   [field: string]: unknown;
 };
 
-const WORKFLOWS = ['intake', 'gate-review', 'close-out'] as const;
+const WORKFLOWS = ['intake', 'gate-review', 'close-out', 'trail-job'] as const;
 const ONE_YEAR = 365 * 24 * 60 * 60;
 
 let resources: Record<string, Resource>;
@@ -125,7 +125,7 @@ const startableBy = (workflow: string) =>
     .sort();
 
 describe('every state machine', () => {
-  it('is rendered for intake, gate review and close-out', () => {
+  it('is rendered for intake, gate review, close-out and the trail job', () => {
     expect(Object.keys(machines).sort()).toEqual([...WORKFLOWS].sort());
   });
 
@@ -159,7 +159,9 @@ describe('every state machine', () => {
         const catches = task.Catch ?? [];
         expect(catches[0]?.ErrorEquals, `${workflow}.${name}`).toEqual(['States.Timeout']);
         expect(catches.at(-1)?.ErrorEquals, `${workflow}.${name}`).toEqual(['States.ALL']);
-        expect(stateOf(workflow, catches.at(-1)?.Next ?? '').Type, `${workflow}.${name}`).toBe('Fail');
+        // Into the trail first, then the Fail (test/infra/trail.test.ts).
+        expect(catches.at(-1)?.Next, `${workflow}.${name}`).toBe('RecordFailure');
+        expect(stateOf(workflow, stateOf(workflow, 'RecordFailure').Next ?? '').Type).toBe('Fail');
         // The token goes to the function that stores it, and nowhere else.
         expect(JSON.stringify(task.Parameters)).toContain('"taskToken.$":"$$.Task.Token"');
       }
@@ -312,7 +314,8 @@ describe('the gate review', () => {
       ['States.ALL'],
     ]);
     expect(stateOf('gate-review', start.Catch?.[0]?.Next ?? '').Type).toBe('Succeed');
-    expect(stateOf('gate-review', start.Catch?.[1]?.Next ?? '').Type).toBe('Fail');
+    expect(start.Catch?.[1]?.Next).toBe('RecordFailure');
+    expect(stateOf('gate-review', stateOf('gate-review', 'RecordFailure').Next ?? '').Type).toBe('Fail');
     expect(stateOf('gate-review', start.Next ?? '').Type).toBe('Succeed');
   });
 
@@ -328,10 +331,46 @@ describe('the gate review', () => {
 });
 
 describe("the state machines' IAM", () => {
-  it('lets the gate review start only itself and the close-out; the intake both; the close-out none', () => {
+  it('lets the gate review start only itself and the close-out; the intake both; the close-out and trail job none', () => {
     expect(startableBy('gate-review')).toEqual(['close-out', 'gate-review']);
     expect(startableBy('intake')).toEqual(['close-out', 'gate-review']);
     expect(startableBy('close-out')).toEqual([]);
+    expect(startableBy('trail-job')).toEqual([]);
+  });
+
+  it('lets a machine invoke only the functions its tasks name (and their versions)', () => {
+    const named = (workflow: string) =>
+      [
+        ...new Set(
+          tasksOf(workflow)
+            .map(([, task]) => task.Parameters?.FunctionName)
+            .filter((f): f is string => typeof f === 'string'),
+        ),
+      ].sort();
+    const invocable = (workflow: string) =>
+      [
+        ...new Set(
+          roleStatementsOf(workflow)
+            .filter((s) => [s.Action].flat().some((a) => a.startsWith('lambda:')))
+            .flatMap((s) => {
+              expect([s.Action].flat(), workflow).toEqual(['lambda:InvokeFunction']);
+              return [s.Resource].flat();
+            })
+            .map((r) => {
+              // `<fn>.Arn`, or `<fn>.Arn:*` (its versions and aliases)
+              const token = r as { 'Fn::GetAtt'?: [string]; 'Fn::Join'?: [string, unknown[]] };
+              const join = token['Fn::Join'];
+              if (join) expect(join[1].slice(1), workflow).toEqual([':*']);
+              const arn = (join ? join[1][0] : token) as { 'Fn::GetAtt': [string] };
+              return `function:${resources[arn['Fn::GetAtt'][0]]?.Metadata?.[HANDLER_METADATA]}`;
+            }),
+        ),
+      ].sort();
+    expect(named('intake')).toEqual(['function:record-proposal']);
+    expect(named('trail-job')).toEqual(['function:trail-job']);
+    expect(named('close-out')).toContain('function:anchor-trail');
+    expect(named('gate-review')).not.toContain('function:anchor-trail');
+    for (const workflow of WORKFLOWS) expect(invocable(workflow), workflow).toEqual(named(workflow));
   });
 
   it('grants a machine no Step Functions action but StartExecution, and nothing on "*" but logs and X-Ray', () => {
