@@ -1,6 +1,6 @@
 import { stringify } from 'csv-stringify/sync';
 import * as z from 'zod/mini';
-import { canonicalJson, type TrailEntry } from './trail.ts';
+import type { TrailEntry } from './trail.ts';
 import { type Parsed, parseWith } from './validation.ts';
 
 /** What an export covers: one project, a date range, a gate, an approver, an action, or everything. */
@@ -102,38 +102,46 @@ function signatureOf(entry: TrailEntry): string {
 }
 
 export function csvRecord(entry: TrailEntry): string {
-  return stringify(
-    [
-      [
-        entry.chain,
-        entry.seq,
-        entry.at,
-        entry.action,
-        entry.actor.type,
-        entry.actor.id,
-        entry.actor.sub ?? '',
-        entry.actor.name ?? '',
-        entry.actor.role ?? '',
-        entry.subject?.projectId ?? '',
-        entry.subject?.gateId ?? '',
-        entry.subject?.sequence ?? '',
-        entry.definition ? `${entry.definition.id} v${entry.definition.version}` : '',
-        entry.source?.ip ?? '',
-        entry.source?.userAgent ?? '',
-        entry.packageHash ?? '',
-        signatureOf(entry),
-        canonicalJson(entry.detail),
-        entry.prevHash,
-        entry.hash,
-      ],
-    ],
-    CSV_OPTIONS,
-  );
+  return csvRecords([entry]);
 }
 
-/** JSON Lines: each entry exactly as chained (its hash can be recomputed from the line). */
+/** Several entries at once: csv-stringify's sync API sets itself up per call, so a page per call. */
+export function csvRecords(entries: readonly TrailEntry[]): string {
+  if (entries.length === 0) return '';
+  return stringify(entries.map(csvCells), CSV_OPTIONS);
+}
+
+function csvCells(entry: TrailEntry): unknown[] {
+  return [
+    entry.chain,
+    entry.seq,
+    entry.at,
+    entry.action,
+    entry.actor.type,
+    entry.actor.id,
+    entry.actor.sub ?? '',
+    entry.actor.name ?? '',
+    entry.actor.role ?? '',
+    entry.subject?.projectId ?? '',
+    entry.subject?.gateId ?? '',
+    entry.subject?.sequence ?? '',
+    entry.definition ? `${entry.definition.id} v${entry.definition.version}` : '',
+    entry.source?.ip ?? '',
+    entry.source?.userAgent ?? '',
+    entry.packageHash ?? '',
+    signatureOf(entry),
+    JSON.stringify(entry.detail),
+    entry.prevHash,
+    entry.hash,
+  ];
+}
+
+/**
+ * JSON Lines: each entry with every field as chained. Not canonical: a verifier re-canonicalizes
+ * each parsed line to recompute its hash, and the manifest covers the bytes as written.
+ */
 export function jsonlRecord(entry: TrailEntry): string {
-  return `${canonicalJson(entry)}\n`;
+  return `${JSON.stringify(entry)}\n`;
 }
 
 export function exportHeader(format: ExportRequest['format']): string {
@@ -142,4 +150,9 @@ export function exportHeader(format: ExportRequest['format']): string {
 
 export function exportRecord(format: ExportRequest['format'], entry: TrailEntry): string {
   return format === 'csv' ? csvRecord(entry) : jsonlRecord(entry);
+}
+
+/** A page of entries in the export's format (what the export job writes per page). */
+export function exportRecords(format: ExportRequest['format'], entries: readonly TrailEntry[]): string {
+  return format === 'csv' ? csvRecords(entries) : entries.map(jsonlRecord).join('');
 }

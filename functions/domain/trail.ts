@@ -71,11 +71,34 @@ export interface ChainHead {
 /** JSON with keys sorted at every level, so a hash never depends on property order. */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  // Loops rather than map/filter/sort of entries: this runs for every entry hashed or exported.
+  if (Array.isArray(value)) {
+    let out = '[';
+    // A hole stays empty, as Array.prototype.map and join left it: hashes must never change.
+    for (let i = 0; i < value.length; i++)
+      out += (i ? ',' : '') + (i in value ? canonicalJson(value[i]) : '');
+    return `${out}]`;
+  }
+  const record = value as Record<string, unknown>;
+  let out = '{';
+  // Default sort: UTF-16 code unit order, as `<` compares.
+  for (const key of Object.keys(record).sort()) {
+    const v = record[key];
+    if (v === undefined) continue;
+    out += `${out.length > 1 ? ',' : ''}${quotedKey(key)}:${canonicalJson(v)}`;
+  }
+  return `${out}}`;
+}
+
+/** Entries repeat the same few keys: each is quoted once (the cache is bounded). */
+const QUOTED_KEYS = new Map<string, string>();
+function quotedKey(key: string): string {
+  let quoted = QUOTED_KEYS.get(key);
+  if (quoted === undefined) {
+    quoted = JSON.stringify(key);
+    if (QUOTED_KEYS.size < 4096) QUOTED_KEYS.set(key, quoted);
+  }
+  return quoted;
 }
 
 export function sha256Hex(text: string): string {

@@ -177,6 +177,14 @@ export interface TrailStore {
   listTrail(chain: string): Promise<TrailEntry[]>;
   /** A chain's entries in sequence order, a page at a time (constant memory). */
   chainPages(chain: string, pageSize?: number): AsyncIterable<TrailEntry[]>;
+  /**
+   * A chain's entries after `afterSeq`, then its head, in one read: the head comes with the
+   * last page (it sorts after every entry), read after the entries it covers.
+   */
+  chainWithHead(
+    chain: string,
+    afterSeq?: number,
+  ): AsyncIterable<{ entries: TrailEntry[]; head?: ChainHead & { sealed?: boolean } }>;
   /** Every chain's entries of one UTC day, in time order, a page at a time. */
   dayPages(day: string, pageSize?: number): AsyncIterable<TrailEntry[]>;
   /** Every chain's head (from the heads index: no Scan). */

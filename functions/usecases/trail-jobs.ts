@@ -4,7 +4,7 @@ import {
   type ExportFilters,
   type ExportRequest,
   exportHeader,
-  exportRecord,
+  exportRecords,
   matchesFilters,
   parseExportRequest,
 } from '../domain/export-format.ts';
@@ -13,6 +13,7 @@ import { CHAINS, type TrailEntry, type TrailEvent } from '../domain/trail.ts';
 import { type Caller, requireRole } from './caller.ts';
 import type { TrailJob } from './model.ts';
 import type { ExportStore, Ports, Signer } from './ports.ts';
+import { readAhead } from './read-ahead.ts';
 import { nowIso } from './shared.ts';
 import { latestAnchor, type VerifyPorts, verifyTrail } from './verification.ts';
 
@@ -185,17 +186,20 @@ async function exportTrail(
   const covered = new Set<string>();
   try {
     await write(exportHeader(format));
-    for await (const page of sources(
-      ports,
-      filters,
-      heads.map((h) => h.chain),
+    // The next page is read while this one is formatted and written: one write per page.
+    for await (const page of readAhead(
+      sources(
+        ports,
+        filters,
+        heads.map((h) => h.chain),
+      ),
     )) {
-      for (const entry of page) {
-        if (!matchesFilters(entry, filters)) continue;
+      const selected = page.filter((entry) => matchesFilters(entry, filters));
+      for (const entry of selected) {
         covered.add(entry.chain);
         digest.add(entry.hash);
-        await write(exportRecord(format, entry));
       }
+      await write(exportRecords(format, selected));
     }
   } finally {
     await writer.close();

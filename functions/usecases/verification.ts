@@ -1,9 +1,10 @@
 import { checkAnchorLink } from '../domain/anchor.ts';
 import { ChainChecker } from '../domain/integrity.ts';
 import { verifySignature } from '../domain/signing.ts';
-import type { ChainHead } from '../domain/trail.ts';
+import type { ChainHead, TrailEntry } from '../domain/trail.ts';
 import type { Verification } from './model.ts';
 import type { AnchorStore, Ports, SignedAnchor, Signer } from './ports.ts';
+import { readAhead } from './read-ahead.ts';
 import { nowIso } from './shared.ts';
 
 export type VerifyPorts = Pick<Ports, 'repository' | 'clock'> & { anchors: AnchorStore; signer: Signer };
@@ -21,7 +22,8 @@ export async function latestAnchor(ports: VerifyPorts): Promise<{ signed?: Signe
 /**
  * Verifies the trail: every chain, entry by entry (constant memory), against its head and the
  * latest anchor — including chains the anchor knows and the table has lost. `chains` limits it
- * to some chains (one project's). Stops at the first broken place and names it.
+ * to some chains (one project's). Stops at the first broken place and names it. Each chain's
+ * entries and head come in one read, and the next chain's read is in flight while one is checked.
  */
 export async function verifyTrail(
   ports: VerifyPorts,
@@ -29,21 +31,23 @@ export async function verifyTrail(
 ): Promise<Verification> {
   const { signed, problem } = await latestAnchor(ports);
   const anchored = new Map((problem ? [] : (signed?.anchor.heads ?? [])).map((h) => [h.chain, h]));
-  const heads = new Map((await ports.repository.listHeads()).map((h) => [h.chain, h]));
-  const chains = options.chains ?? [...new Set([...heads.keys(), ...anchored.keys()])].sort();
+  const chains =
+    options.chains ??
+    [...new Set([...(await ports.repository.listHeads()).map((h) => h.chain), ...anchored.keys()])].sort();
   let entries = 0;
-  for (const chain of chains) {
-    const checker = new ChainChecker(chain, anchored.get(chain));
-    // The head read (consistently) just before and just after the entries: appends go on while a
-    // chain is read, each moving the head in the same transaction as its entries.
-    const before = await ports.repository.getTrailHead(chain);
-    for await (const page of ports.repository.chainPages(chain)) {
-      for (const entry of page) checker.add(entry);
-      if (checker.firstBreak) break;
+  let checker: ChainChecker | undefined;
+  let head: ChainRead['head'];
+  for await (const read of readAhead(chainReads(ports, chains))) {
+    if (checker?.chain !== read.chain) {
+      checker = new ChainChecker(read.chain, anchored.get(read.chain));
+      head = undefined;
     }
-    const after = await ports.repository.getTrailHead(chain);
+    if (!checker.firstBreak) for (const entry of read.entries) checker.add(entry);
+    if (read.head) head = read.head;
+    if (!read.done) continue;
+    head = await readOn(ports, checker, head);
     entries += checker.entries;
-    const broken = checker.finish(headToCheck(checker.last, before, after));
+    const broken = checker.finish(head);
     if (broken)
       return result(ports, {
         ok: false,
@@ -57,16 +61,46 @@ export async function verifyTrail(
   return result(ports, { ok: !problem, chains: chains.length, entries, signed, problem });
 }
 
+interface ChainRead {
+  chain: string;
+  entries: TrailEntry[];
+  head?: ChainHead & { sealed?: boolean };
+  /** The chain's last read (also for a chain with no items left at all). */
+  done: boolean;
+}
+
+async function* chainReads(
+  ports: Pick<VerifyPorts, 'repository'>,
+  chains: string[],
+): AsyncIterable<ChainRead> {
+  for (const chain of chains) {
+    for await (const page of ports.repository.chainWithHead(chain)) yield { chain, ...page, done: false };
+    yield { chain, entries: [], done: true };
+  }
+}
+
 /**
- * The head a chain's entries are held to. If it did not move while they were read, that head. If
- * it moved on and the entries end between the two heads, later entries were appended meanwhile:
- * the entries read end where they end (the next verification holds them to a head). Otherwise
- * (entries past the later head, or short of the earlier one) the head read after.
+ * Entries are appended while a chain is read, each moving the head in the same transaction:
+ * a head past the entries read may only mean more came meanwhile. Reads on from the last entry
+ * (a few times at most) before holding the chain to its head.
  */
-function headToCheck(last: ChainHead, before: ChainHead | undefined, after: ChainHead | undefined) {
-  if (before?.seq === after?.seq && before?.hash === after?.hash) return after;
-  if ((before?.seq ?? 0) <= last.seq && last.seq <= (after?.seq ?? 0)) return last;
-  return after;
+async function readOn(
+  ports: Pick<VerifyPorts, 'repository'>,
+  checker: ChainChecker,
+  head: ChainRead['head'],
+): Promise<ChainRead['head']> {
+  let current = head;
+  for (let round = 0; round < 3; round++) {
+    const from = checker.last.seq;
+    // Only a chain read whole and in order so far can be read on from where it stopped.
+    if (!current || checker.firstBreak || current.seq <= from || checker.entries !== from) return current;
+    for await (const page of ports.repository.chainWithHead(checker.chain, from)) {
+      for (const entry of page.entries) checker.add(entry);
+      if (page.head) current = page.head;
+    }
+    if (checker.last.seq === from) return current;
+  }
+  return current;
 }
 
 function result(

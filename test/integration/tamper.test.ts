@@ -471,7 +471,7 @@ describe('the trail untampered', () => {
   });
 
   it('verifies while the chains are appended to: a chain that moves on while it is read is no break', async () => {
-    // Prepare: every chain gets an entry just before its entries are read, and one just after
+    // Prepare: every chain gets an entry just before its entries are read…
     const w = await world();
     const append = (chain: string) =>
       w.repository.appendTrail([
@@ -479,20 +479,30 @@ describe('the trail untampered', () => {
           ? projectEvent(chain.slice('project/'.length), 'note.added')
           : otherEvent(chain, 'request.refused'),
       ]);
+    // … and one more lands after its entries were read but before its head is: the head is
+    // then past the entries read, and verification must read on rather than call it a break.
     const racing: Repository = {
       ...w.repository,
-      chainPages: async function* (chain: string, pageSize?: number) {
+      chainWithHead: async function* (chain: string, afterSeq = 0) {
+        if (afterSeq > 0) {
+          yield* w.repository.chainWithHead(chain, afterSeq);
+          return;
+        }
         await append(chain);
-        yield* w.repository.chainPages(chain, pageSize);
+        const pages = [];
+        for await (const page of w.repository.chainWithHead(chain)) pages.push(page);
+        for (const page of pages) yield { entries: page.entries };
         await append(chain);
+        const head = await w.repository.getTrailHead(chain);
+        yield { entries: [], ...(head ? { head } : {}) };
       },
     };
 
     // Act
     const verification = await verifyTrail({ ...w.ports, repository: racing });
 
-    // Assess
-    expect(verification).toMatchObject({ ok: true, chains: w.counts.chains, entries: w.counts.entries + 4 });
+    // Assess: every entry, those appended meanwhile included, checked and linked
+    expect(verification).toMatchObject({ ok: true, chains: w.counts.chains, entries: w.counts.entries + 8 });
     expect(verification.firstBreak).toBeUndefined();
     expect(await verifyTrail(w.ports)).toMatchObject({ ok: true, entries: w.counts.entries + 8 });
   });

@@ -7,6 +7,7 @@ import {
   type ExportFilters,
   exportHeader,
   exportRecord,
+  exportRecords,
   jsonlRecord,
   matchesFilters,
   parseExportRequest,
@@ -424,7 +425,7 @@ describe('CSV (RFC 4180)', () => {
       user_agent: 'Mail/1.0',
       package_hash: 'a'.repeat(64),
       signature: 'Sam Sponsor; 2030-03-15T10:20:30.000Z; Go: Gate 2',
-      detail: canonicalJson(entry.detail),
+      detail: JSON.stringify(entry.detail),
       prev_hash: entry.prevHash,
       hash: entry.hash,
     });
@@ -617,7 +618,7 @@ describe('CSV (RFC 4180)', () => {
 });
 
 describe('JSON Lines', () => {
-  it('writes each entry as its canonical JSON on one line, from which its hash can be recomputed', () => {
+  it('writes each entry whole on one line, from which its hash can be recomputed', () => {
     // Prepare
     const entry = entryOf({ detail: { comment: 'line one\nline two\r\n', '\u2028': 'x' } });
 
@@ -628,9 +629,24 @@ describe('JSON Lines', () => {
     expect(exportRecord('jsonl', entry)).toBe(line);
     expect(line.endsWith('\n')).toBe(true);
     expect(line.slice(0, -1)).not.toMatch(/[\n\r]/);
-    expect(line).toBe(`${canonicalJson(entry)}\n`);
+    expect(JSON.parse(line)).toEqual(entry);
     const { hash, ...body } = JSON.parse(line) as TrailEntry;
     expect(hash).toBe(entry.hash);
     expect(sha256Hex(canonicalJson(body))).toBe(hash);
+  });
+});
+
+describe('a page at a time', () => {
+  it('writes a page of entries exactly as the entries one by one', () => {
+    fc.assert(
+      fc.property(fc.array(fc.string(), { maxLength: 20 }), (comments) => {
+        // Prepare
+        const entries = comments.map((comment) => entryOf({ detail: { comment } }));
+
+        // Act and assess
+        expect(exportRecords('csv', entries)).toBe(entries.map((e) => exportRecord('csv', e)).join(''));
+        expect(exportRecords('jsonl', entries)).toBe(entries.map((e) => exportRecord('jsonl', e)).join(''));
+      }),
+    );
   });
 });

@@ -624,3 +624,27 @@ describe('verifyChain — named chains', () => {
     ]);
   });
 });
+
+describe('canonicalJson keeps its output (entry hashes depend on it)', () => {
+  /** The plain definition it was first written as: sorted entries, mapped and joined. */
+  function reference(value: unknown): string {
+    if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+    if (Array.isArray(value)) return `[${value.map(reference).join(',')}]`;
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${reference(v)}`).join(',')}}`;
+  }
+
+  it('property: the same text as the reference for any value, holes and undefined included', () => {
+    fc.assert(
+      fc.property(
+        fc.anything({ withNullPrototype: true, withSparseArray: true, withUndefined: true } as never),
+        (value) => {
+          expect(canonicalJson(value)).toBe(reference(value));
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+});

@@ -19,15 +19,52 @@ export class TrailItems implements TrailStore {
   }
 
   chainPages(chain: string, pageSize = PAGE): AsyncIterable<TrailEntry[]> {
-    const { pk, skPrefix } = keys.trailPrefix(chain);
+    // A key range rather than begins_with: every entry, never the head (which sorts after them).
+    const first = keys.trailEntry(chain, 0);
     return this.pages(
       {
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: toAttr({ ':pk': pk, ':prefix': skPrefix }),
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :first AND :last',
+        ExpressionAttributeValues: toAttr({
+          ':pk': first.pk,
+          ':first': first.sk,
+          ':last': keys.trailEntry(chain, 9_999_999_999).sk,
+        }),
         ConsistentRead: true,
       },
       pageSize,
     );
+  }
+
+  async *chainWithHead(
+    chain: string,
+    afterSeq = 0,
+  ): AsyncIterable<{ entries: TrailEntry[]; head?: ChainHead & { sealed?: boolean } }> {
+    const pages = this.query(
+      {
+        KeyConditionExpression: 'pk = :pk AND sk > :after',
+        ExpressionAttributeValues: toAttr({
+          ':pk': keys.trailEntry(chain, 0).pk,
+          ':after': keys.trailEntry(chain, afterSeq).sk,
+        }),
+        ConsistentRead: true,
+      },
+      PAGE,
+    );
+    for await (const items of pages) {
+      const head = items.find((i) => i.sk === 'HEAD');
+      yield {
+        entries: items.filter((i) => i.sk !== 'HEAD').map((i) => strip<TrailEntry>(i) as TrailEntry),
+        ...(head
+          ? {
+              head: {
+                seq: Number(head.seq),
+                hash: String(head.hash),
+                ...(head.sealed ? { sealed: true } : {}),
+              },
+            }
+          : {}),
+      };
+    }
   }
 
   dayPages(day: string, pageSize = PAGE): AsyncIterable<TrailEntry[]> {

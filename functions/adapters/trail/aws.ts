@@ -1,6 +1,7 @@
 // The trail's storage on AWS: a KMS asymmetric key signs; S3 with Object Lock keeps the
 // anchors (compliance mode, retention set on the bucket) and the exports (ADR 0010).
 
+import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
 import { GetPublicKeyCommand, KMSClient, SignCommand } from '@aws-sdk/client-kms';
 import {
@@ -124,11 +125,9 @@ export class S3ExportStore implements ExportStore {
     });
     const done = upload.done();
     return {
-      write: (chunk) =>
-        new Promise((resolve, reject) => {
-          if (body.write(chunk)) resolve();
-          else body.once('drain', resolve).once('error', reject);
-        }),
+      write: async (chunk) => {
+        if (!body.write(chunk)) await once(body, 'drain');
+      },
       close: async () => {
         body.end();
         await done;

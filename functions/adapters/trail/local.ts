@@ -1,6 +1,7 @@
 // The trail's storage on one machine: a signing key, an append-only anchor file and a folder of
 // exports, all under the data dir (ADR 0010). AWS uses KMS and S3 instead (aws.ts).
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign } from 'node:crypto';
+import { once } from 'node:events';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { appendFile, open, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -127,11 +128,10 @@ export class FileExportStore implements ExportStore {
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     const stream = createWriteStream(join(this.dir, name), { mode: 0o600, flags: 'wx' });
     return {
-      write: (chunk) =>
-        new Promise((resolve, reject) => {
-          if (stream.write(chunk)) resolve();
-          else stream.once('drain', resolve).once('error', reject);
-        }),
+      write: async (chunk) => {
+        // `once` takes its listeners off again (drain and error), however often it waits.
+        if (!stream.write(chunk)) await once(stream, 'drain');
+      },
       close: async () => {
         stream.end();
         await finished(stream);
