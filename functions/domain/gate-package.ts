@@ -1,5 +1,6 @@
 import type { GateDefinition, ProcessDefinition } from './definition.ts';
 import type { Literal } from './expression.ts';
+import { OUTCOME_LABELS, type Outcome } from './outcomes.ts';
 import type { SubmittedDeliverable } from './submission.ts';
 import { canonicalJson, sha256Hex } from './trail.ts';
 
@@ -127,4 +128,14 @@ export function buildCloseOutPackage(args: {
 /** The version hash of what the approver saw; the decision POST must carry it back. */
 export function gatePackageHash(pkg: GatePackage): string {
   return sha256Hex(canonicalJson(pkg));
+}
+
+/**
+ * What a signature on this package means, as printed with it (21 CFR Part 11 §11.50): e.g.
+ * "Go: Gate 2 Go to development", or for the close-out "Signed off: close-out".
+ */
+export function signatureMeaning(pkg: Pick<GatePackage, 'kind' | 'gate'>, outcome: Outcome): string {
+  return pkg.kind === 'close-out'
+    ? 'Signed off: close-out'
+    : `${OUTCOME_LABELS[outcome]}: Gate ${pkg.gate.position} ${pkg.gate.name}`;
 }

@@ -2,6 +2,7 @@ import { RESUME_GRACE_MS } from '../domain/agenda.ts';
 import { type Condition, type Decision, parseDecision } from '../domain/decision.ts';
 import type { ProcessDefinition } from '../domain/definition.ts';
 import { ConflictError, GoneError, InvalidInputError, NotFoundError } from '../domain/errors.ts';
+import { signatureMeaning } from '../domain/gate-package.ts';
 import { recycleTarget, skippedGates } from '../domain/lifecycle.ts';
 import { hashLinkSecret, looksLikeLinkSecret } from '../domain/links.ts';
 import { isApproval, type Outcome } from '../domain/outcomes.ts';
@@ -144,7 +145,15 @@ export async function decide(
         gate,
         source: args.source,
         packageHash: decision.packageHash,
-        detail: decisionDetail(decision),
+        detail: {
+          ...decisionDetail(decision),
+          // The signature manifestation: printed name (from the directory), UTC time, meaning.
+          signature: {
+            name: view.approverName,
+            at: now,
+            meaning: signatureMeaning(gate.package, decision.outcome),
+          },
+        },
       }),
       ...(state.status === 'decided'
         ? [

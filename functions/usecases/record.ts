@@ -1,4 +1,4 @@
-import { OUTCOME_LABELS } from '../domain/outcomes.ts';
+import { signatureMeaning } from '../domain/gate-package.ts';
 import { CHAINS } from '../domain/trail.ts';
 import { type Caller, requireRole } from './caller.ts';
 import type { ConditionRecord, GateInstance, Project, Verification } from './model.ts';
@@ -56,17 +56,13 @@ export async function approvalRecord(
         ports.repository.listVotes(gate.projectId, gate.sequence),
         ports.repository.listRequests(gate.projectId, gate.sequence),
       ]);
-      const label =
-        gate.kind === 'close-out'
-          ? 'Signed off: close-out'
-          : `Gate ${gate.package.gate.position} ${gate.package.gate.name}`;
       return {
         gate,
         votes: votes.map((v) => ({
           approver: v.approver,
           name: requests.find((r) => r.approver === v.approver)?.name ?? v.approver,
           at: v.at,
-          meaning: gate.kind === 'close-out' ? label : `${OUTCOME_LABELS[v.decision.outcome]}: ${label}`,
+          meaning: signatureMeaning(gate.package, v.decision.outcome),
           comment: v.decision.comment,
           ...(v.decision.weightedScore === undefined ? {} : { weightedScore: v.decision.weightedScore }),
           knockouts: v.decision.knockouts,

@@ -73,6 +73,14 @@ describe('exporting a project trail', () => {
     expect(lines.map((l) => JSON.parse(l).action)).toEqual(
       expect.arrayContaining(['proposal.submitted', 'decision.recorded', 'project.closed', 'trail.sealed']),
     );
+    // Each vote carries its signature manifestation: printed name, UTC time, meaning.
+    const vote = lines.map((l) => JSON.parse(l)).find((e) => e.action === 'decision.recorded');
+    expect(vote.detail.signature).toEqual({
+      name: 'Sam Sponsor',
+      at: vote.at,
+      meaning: 'Kill: Gate 1 Idea screen',
+    });
+    expect(b.file.toString('utf8')).toContain(`Sam Sponsor; ${vote.at}; Kill: Gate 1 Idea screen`);
     expect(b.file.toString('utf8').split('\r\n')[0]).toBe(
       'chain,seq,at,action,actor_type,actor_id,actor_sub,actor_name,actor_role,project,gate,gate_instance,definition,source_ip,user_agent,package_hash,signature,detail,prev_hash,hash',
     );
