@@ -1,8 +1,12 @@
 import { once } from '../adapters/environment.ts';
-import { anchorStoreFromEnv, exportStoreFromEnv, signerFromEnv } from '../adapters/trail/from-env.ts';
+import {
+  anchorReaderFromEnv,
+  exportLinksFromEnv,
+  publicKeyFromEnv,
+} from '../adapters/trail/read-from-env.ts';
 import { CHAINS } from '../domain/trail.ts';
 import { requireRole } from '../usecases/caller.ts';
-import type { AnchorStore, ExportStore, Signer } from '../usecases/ports.ts';
+import type { AnchorReader, ExportLinks, PublicKeySource } from '../usecases/ports.ts';
 import { approvalRecord } from '../usecases/record.ts';
 import { jobStatus, requestExport, requestVerification } from '../usecases/trail-jobs.ts';
 import { recordPage } from '../views/record-page.ts';
@@ -12,7 +16,8 @@ import { type HttpPorts, httpPortsFromEnv } from './ports.ts';
 import { refusalsOf } from './refusals.ts';
 import { type HttpEvent, httpFunction, json, jsonBody, page } from './wrapper.ts';
 
-type TrailPorts = HttpPorts & { anchors: AnchorStore; exports: ExportStore; signer: Signer };
+/** The compliance routes only read the trail's storage: they never sign, anchor or write exports. */
+type TrailPorts = HttpPorts & { anchors: AnchorReader; exports: ExportLinks; signer: PublicKeySource };
 
 /**
  * Compliance routes (compliance and PMO admin roles): export the trail, verify it, fetch the
@@ -53,7 +58,10 @@ export function trailRoutes(ports: () => TrailPorts) {
         path: '/trail/public-key',
         handler: async (event: HttpEvent) => {
           reader(event);
-          return json(200, { algorithm: 'ECDSA_SHA_256', publicKeyPem: await ports().signer.publicKeyPem() });
+          return json(200, {
+            algorithm: 'ECDSA_SHA_256',
+            publicKeyPem: await ports().signer.publicKeyPem(),
+          });
         },
       },
       {
@@ -74,8 +82,8 @@ export function trailRoutes(ports: () => TrailPorts) {
 export const handler = trailRoutes(
   once(() => ({
     ...httpPortsFromEnv(),
-    anchors: anchorStoreFromEnv(),
-    exports: exportStoreFromEnv(),
-    signer: signerFromEnv(),
+    anchors: anchorReaderFromEnv(),
+    exports: exportLinksFromEnv(),
+    signer: publicKeyFromEnv(),
   })),
 );

@@ -219,11 +219,15 @@ export type Repository = DefinitionStore &
   AgendaStore &
   JobStore;
 
-/** Signs anchors and export manifests (a KMS asymmetric key on AWS, a local key on one machine). */
-export interface Signer {
-  sign(document: unknown): Promise<Signature>;
+/** The trail's public key (read by the compliance routes, which never sign). */
+export interface PublicKeySource {
   /** The public key, PEM: enough to verify anything signed, offline. */
   publicKeyPem(): Promise<string>;
+}
+
+/** Signs anchors and export manifests (a KMS asymmetric key on AWS, a local key on one machine). */
+export interface Signer extends PublicKeySource {
+  sign(document: unknown): Promise<Signature>;
 }
 
 export interface SignedAnchor {
@@ -231,9 +235,13 @@ export interface SignedAnchor {
   signature: Signature;
 }
 
-/** The anchors, outside the table: S3 with Object Lock on AWS, an append-only file locally. */
-export interface AnchorStore {
+/** The latest anchor, read by verification. */
+export interface AnchorReader {
   latest(): Promise<SignedAnchor | undefined>;
+}
+
+/** The anchors, outside the table: S3 with Object Lock on AWS, an append-only file locally. */
+export interface AnchorStore extends AnchorReader {
   /** Refused if `anchor.seq` is not the next one (`AnchorConflictError`). */
   append(signed: SignedAnchor): Promise<void>;
 }
@@ -247,11 +255,15 @@ export interface ExportWriter {
   close(): Promise<void>;
 }
 
-/** Export files and their manifests (S3 on AWS, the data dir locally), fetched by a link. */
+/** Export files and their manifests (S3 on AWS, the data dir locally), written by the export job. */
 export interface ExportStore {
   open(name: string, contentType: string): ExportWriter;
   put(name: string, body: string, contentType: string): Promise<void>;
-  /** A short-lived link to download a file (presigned on AWS). */
+}
+
+/** Links to download an export's files (presigned on AWS), handed out by the compliance routes. */
+export interface ExportLinks {
+  /** A short-lived link to download a file. */
   link(name: string): Promise<string>;
 }
 

@@ -12,7 +12,7 @@ import { EntriesDigest, type ExportManifest } from '../domain/manifest.ts';
 import { CHAINS, type TrailEntry, type TrailEvent } from '../domain/trail.ts';
 import { type Caller, requireRole } from './caller.ts';
 import type { TrailJob } from './model.ts';
-import type { ExportStore, Ports, Signer } from './ports.ts';
+import type { ExportLinks, ExportStore, Ports, Signer } from './ports.ts';
 import { readAhead } from './read-ahead.ts';
 import { nowIso } from './shared.ts';
 import { latestAnchor, type VerifyPorts, verifyTrail } from './verification.ts';
@@ -75,7 +75,7 @@ async function startJob(
 
 /** GET /trail/jobs/{id}: where a job stands; a finished export comes with download links. */
 export async function jobStatus(
-  ports: Pick<Ports, 'repository'> & { exports: ExportStore },
+  ports: Pick<Ports, 'repository'> & { exports: ExportLinks },
   caller: Caller,
   jobId: string,
 ): Promise<TrailJob & { links?: { data: string; manifest: string } }> {

@@ -3,11 +3,15 @@ import { ChainChecker } from '../domain/integrity.ts';
 import { verifySignature } from '../domain/signing.ts';
 import type { ChainHead, TrailEntry } from '../domain/trail.ts';
 import type { Verification } from './model.ts';
-import type { AnchorStore, Ports, SignedAnchor, Signer } from './ports.ts';
+import type { AnchorReader, Ports, PublicKeySource, SignedAnchor } from './ports.ts';
 import { readAhead } from './read-ahead.ts';
 import { nowIso } from './shared.ts';
 
-export type VerifyPorts = Pick<Ports, 'repository' | 'clock'> & { anchors: AnchorStore; signer: Signer };
+/** Verification only reads: the trail, the latest anchor and the public key (never the signing key). */
+export type VerifyPorts = Pick<Ports, 'repository' | 'clock'> & {
+  anchors: AnchorReader;
+  signer: PublicKeySource;
+};
 
 /** The latest anchor, and whether its signature and its own hash hold. */
 export async function latestAnchor(ports: VerifyPorts): Promise<{ signed?: SignedAnchor; problem?: string }> {

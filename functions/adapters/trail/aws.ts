@@ -12,7 +12,6 @@ import {
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { SIGNING_ALGORITHM, type Signature, signedPayload } from '../../domain/signing.ts';
 import {
   AnchorConflictError,
@@ -22,6 +21,7 @@ import {
   type SignedAnchor,
   type Signer,
 } from '../../usecases/ports.ts';
+import { anchorKeys, pemFromDer, readLatestAnchor } from './aws-read.ts';
 
 export class KmsSigner implements Signer {
   private pem: string | undefined;
@@ -52,14 +52,11 @@ export class KmsSigner implements Signer {
     if (!this.pem) {
       const out = await this.client.send(new GetPublicKeyCommand({ KeyId: this.keyId }));
       if (!out.PublicKey) throw new Error('KMS returned no public key');
-      const base64 = Buffer.from(out.PublicKey).toString('base64').replace(/.{64}/g, '$&\n');
-      this.pem = `-----BEGIN PUBLIC KEY-----\n${base64.trim()}\n-----END PUBLIC KEY-----\n`;
+      this.pem = pemFromDer(Buffer.from(out.PublicKey).toString('base64'));
     }
     return this.pem;
   }
 }
-
-const pad = (n: number) => String(n).padStart(10, '0');
 
 /**
  * Anchors as locked objects `anchors/<seq>.json`, written only if absent (a second writer of
@@ -71,11 +68,8 @@ export class S3AnchorStore implements AnchorStore {
     private readonly bucket: string,
   ) {}
 
-  async latest(): Promise<SignedAnchor | undefined> {
-    const pointer = await this.read('anchors/LATEST');
-    if (!pointer) return undefined;
-    const body = await this.read(`anchors/${pad(Number(pointer.trim()))}.json`);
-    return body ? (JSON.parse(body) as SignedAnchor) : undefined;
+  latest(): Promise<SignedAnchor | undefined> {
+    return readLatestAnchor((key) => this.read(key));
   }
 
   async append(signed: SignedAnchor): Promise<void> {
@@ -83,7 +77,7 @@ export class S3AnchorStore implements AnchorStore {
       await this.client.send(
         new PutObjectCommand({
           Bucket: this.bucket,
-          Key: `anchors/${pad(signed.anchor.seq)}.json`,
+          Key: anchorKeys.anchor(signed.anchor.seq),
           Body: JSON.stringify(signed),
           ContentType: 'application/json',
           IfNoneMatch: '*',
@@ -95,7 +89,7 @@ export class S3AnchorStore implements AnchorStore {
       throw error;
     }
     await this.client.send(
-      new PutObjectCommand({ Bucket: this.bucket, Key: 'anchors/LATEST', Body: String(signed.anchor.seq) }),
+      new PutObjectCommand({ Bucket: this.bucket, Key: anchorKeys.latest, Body: String(signed.anchor.seq) }),
     );
   }
 
@@ -110,7 +104,7 @@ export class S3AnchorStore implements AnchorStore {
   }
 }
 
-/** Export files streamed to S3 (multipart, constant memory) and fetched by presigned links. */
+/** Export files streamed to S3 (multipart, constant memory); `PresignedExportLinks` hands them out. */
 export class S3ExportStore implements ExportStore {
   constructor(
     private readonly client: S3Client,
@@ -144,12 +138,6 @@ export class S3ExportStore implements ExportStore {
         ContentType: contentType,
       }),
     );
-  }
-
-  link(name: string): Promise<string> {
-    return getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.bucket, Key: `exports/${name}` }), {
-      expiresIn: 900,
-    });
   }
 }
 

@@ -10,6 +10,7 @@ import { SIGNING_ALGORITHM, type Signature, signedPayload } from '../../domain/s
 import {
   AnchorConflictError,
   type AnchorStore,
+  type ExportLinks,
   type ExportStore,
   type ExportWriter,
   type SignedAnchor,
@@ -118,7 +119,7 @@ async function lastLine(file: string): Promise<string | undefined> {
 }
 
 /** Exports as files in a folder, downloaded from the local console (loopback). */
-export class FileExportStore implements ExportStore {
+export class FileExportStore implements ExportStore, ExportLinks {
   constructor(
     private readonly dir: string,
     private readonly baseUrl: string,
