@@ -116,7 +116,7 @@ export async function measureDecisionCost(
     const meter = rt.meter;
     if (!meter) throw new Error('the runtime was started without its meter');
     log(`decision cost: metered runtime up in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-    const local = { region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
+    const local = { region: 'us-east-1', credentials: rt.dynamoDbCredentials };
     sfn = new SFNClient({ endpoint: rt.stepFunctionsUrl, ...local });
     direct = new DynamoDBClient({ endpoint: rt.dynamoDbEndpoint, ...local });
     const repository = dynamoRepository(direct, LOCAL_TABLES);

@@ -3,8 +3,10 @@
 // Bundles are built with the CDK's esbuild options into a temp dir; cold init is timed in a fresh node
 // process per sample, interleaved round-robin across bundles so machine noise hits all of them alike.
 // Then, after the sampling (so it adds no noise to it), per-decision and per-project figures on the
-// metered local runtime: bench/decision-cost.ts. Last, the trail's export and verification rates
-// against a raw Query+unmarshall of 100,000 entries, and their memory growth: bench/trail-rates.ts.
+// metered local runtime: bench/decision-cost.ts; the decision page and a burst of 200 decisions against
+// bare DynamoDB Local writes of the same items: bench/decision-burst.ts. Last, the trail's export and
+// verification rates against a raw Query+unmarshall of 100,000 entries, and their memory growth:
+// bench/trail-rates.ts.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +16,7 @@ import { HANDLERS } from '../functions/handlers.ts';
 import { type DynamoDbLocal, startDynamoDbLocal } from '../infra/local/dynamodb-local.ts';
 import { ensureTable } from '../infra/local/table.ts';
 import { type Bundle, bundleHandler, type Contributor } from './bundle.ts';
+import { type DecisionBurstResults, measureDecisionBurst, printDecisionBurst } from './decision-burst.ts';
 import { type DecisionCostResults, measureDecisionCost, printDecisionCost } from './decision-cost.ts';
 import { median, type Sample, sampleBundle } from './sample.ts';
 import { measureTrailRates, printTrailRates, type TrailRatesResults } from './trail-rates.ts';
@@ -197,6 +200,19 @@ async function main(): Promise<void> {
       process.exitCode = 1;
     }
 
+    // 5b. The decision page, and 200 decisions at once against bare writes of the same items.
+    let decisionBurst: DecisionBurstResults | { error: string };
+    try {
+      decisionBurst = await measureDecisionBurst((line) => console.log(line));
+      printDecisionBurst(decisionBurst);
+      if (decisionBurst.lost + decisionBurst.duplicated + decisionBurst.recordedWithoutReceipt > 0)
+        process.exitCode = 1;
+    } catch (error) {
+      decisionBurst = { error: firstLine(error) ?? 'unknown' };
+      console.log(`\nFAIL decision burst: ${decisionBurst.error}`);
+      process.exitCode = 1;
+    }
+
     // 6. Export and verification of 100,000 trail entries against a raw Query+unmarshall of them.
     let trailRates: TrailRatesResults | { error: string };
     try {
@@ -229,6 +245,7 @@ async function main(): Promise<void> {
       },
       handlers: rows.slice(1),
       decisionCost,
+      decisionBurst,
       trailRates,
       durationMs: Math.round(performance.now() - started),
     };

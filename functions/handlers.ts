@@ -71,6 +71,8 @@ export type HandlerName = keyof typeof HANDLERS;
 /** HTTP routes and the handler that serves each, for API Gateway and the local server alike. */
 export const HTTP_ROUTES: { routeKey: string; handler: HandlerName; auth: 'public' | 'jwt' }[] = [
   { routeKey: 'GET /a/{secret}', handler: 'approval-pages', auth: 'public' },
+  // Link checkers ask with HEAD; API Gateway does not answer it from the GET route.
+  { routeKey: 'HEAD /a/{secret}', handler: 'approval-pages', auth: 'public' },
   { routeKey: 'POST /a/{secret}', handler: 'approval-pages', auth: 'public' },
   { routeKey: 'POST /proposals', handler: 'project-api', auth: 'jwt' },
   { routeKey: 'GET /projects/{projectId}', handler: 'project-api', auth: 'jwt' },

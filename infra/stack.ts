@@ -1,5 +1,5 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
-import { type CfnStage, HttpApi, type HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
+import { type CfnStage, HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { AccountRecovery, CfnUserPoolGroup, Mfa, UserPool, UserPoolClient } from 'aws-cdk-lib/aws-cognito';
@@ -16,7 +16,7 @@ import { GateReviewWorkflow } from '../workflows/gate-review.ts';
 import { IntakeWorkflow } from '../workflows/intake.ts';
 import { TrailJobWorkflow } from '../workflows/trail-job.ts';
 import { OperatorAlarms } from './constructs/operator-alarms.ts';
-import { TollgateFunction } from './constructs/tollgate-function.ts';
+import { type TableAccess, TollgateFunction } from './constructs/tollgate-function.ts';
 import { TrailStore } from './constructs/trail-store.ts';
 
 export interface TollgateStackProps extends StackProps {
@@ -29,6 +29,30 @@ export interface TollgateStackProps extends StackProps {
 }
 
 export const ROLES = ['requester', 'pmo-admin', 'compliance'] as const;
+
+const READ_WRITE = ['GetItem', 'Query', 'PutItem', 'UpdateItem'] as const;
+
+/**
+ * What each function may do with the table's items (ADR 0012), from the repository methods its
+ * use cases reach. No function scans, batch-writes or deletes. Task tokens only where a waiting
+ * workflow is resumed (a decision, the sweeper's repairs, a redelivered wait) and written only by
+ * the wait itself; everyone else is denied them explicitly.
+ */
+export const TABLE_ACCESS: Record<HandlerName, TableAccess> = {
+  'approval-pages': { items: READ_WRITE, taskTokens: 'read' },
+  'project-api': { items: READ_WRITE },
+  // A reassignment nudges the waiting review so the new approver is mailed at once.
+  'admin-api': { items: READ_WRITE, taskTokens: 'read' },
+  'record-proposal': { items: ['GetItem', 'PutItem'] },
+  'open-gate': { items: READ_WRITE, taskTokens: 'read-write' },
+  'expire-gate': { items: ['GetItem', 'Query', 'UpdateItem'] },
+  'apply-decision': { items: READ_WRITE },
+  sweeper: { items: READ_WRITE, indexes: true, taskTokens: 'read' },
+  'trail-api': { items: ['GetItem', 'Query', 'PutItem'] },
+  'trail-job': { items: ['GetItem', 'PutItem'] },
+  'anchor-trail': { items: [] },
+  'record-failure': { items: ['GetItem'] },
+};
 
 export class TollgateStack extends Stack {
   readonly table: Table;
@@ -114,8 +138,10 @@ export class TollgateStack extends Stack {
       TRAIL_JOB_STATE_MACHINE_ARN: trailJobs.stateMachine.stateMachineArn,
     });
 
-    // Least privilege: each function gets the data and actions its use case needs. The trail
-    // table takes appends only: nobody may update or delete an entry (ADR 0010).
+    // Least privilege: each function gets the data and actions its use case needs (ADR 0012).
+    for (const f of this.node.findAll().filter((c) => c instanceof TollgateFunction))
+      f.grantTable(this.table, TABLE_ACCESS[f.handlerName]);
+    // The trail table takes appends only: nobody may update or delete an entry (ADR 0010).
     const writers = [
       recordProposal,
       openGate,
@@ -129,10 +155,7 @@ export class TollgateStack extends Stack {
       trailApi,
       trailJob,
     ];
-    for (const f of writers) {
-      this.table.grantReadWriteData(f);
-      this.trail.grantAppend(f);
-    }
+    for (const f of writers) this.trail.grantAppend(f);
     this.trail.grantAnchor(anchorTrail);
     this.trail.grantExport(trailJob);
     this.trail.grantVerify(trailApi);
@@ -143,9 +166,12 @@ export class TollgateStack extends Stack {
     gateReview.stateMachine.grantStartExecution(adminApi);
     for (const machine of [gateReview.stateMachine, closeOut.stateMachine]) {
       machine.grantStartExecution(sweeper);
-      machine.grantTaskResponse(sweeper);
-      // Resuming a waiting gate review or close-out: the decision page, and the sweeper's repairs.
-      machine.grantTaskResponse(approvalPages);
+      // Resuming a waiting gate review or close-out: the decision page, a PMO admin's reassignment,
+      // and the sweeper's repairs. SendTaskSuccess only (functions/adapters/workflow.ts): nothing
+      // here fails or heartbeats a task.
+      machine.grant(sweeper, 'states:SendTaskSuccess');
+      machine.grant(approvalPages, 'states:SendTaskSuccess');
+      machine.grant(adminApi, 'states:SendTaskSuccess');
     }
     // A separate policy, not the function's default one: the state machines already depend on
     // OpenGate, so its own role policy must not depend on them (it resumes a lost decision).
@@ -153,7 +179,7 @@ export class TollgateStack extends Stack {
       roles: [openGate.role as IRole],
       statements: [
         new PolicyStatement({
-          actions: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
+          actions: ['states:SendTaskSuccess'],
           resources: [gateReview.stateMachine.stateMachineArn, closeOut.stateMachine.stateMachineArn],
         }),
       ],
@@ -208,6 +234,15 @@ export class TollgateStack extends Stack {
     for (const role of ROLES)
       new CfnUserPoolGroup(this, `Group-${role}`, { userPoolId: users.userPoolId, groupName: role });
     const client = new UserPoolClient(this, 'UsersClient', { userPool: users, authFlows: { userSrp: true } });
+    // E-signatures (ADR 0014): the decision page signs the approver in with password and TOTP
+    // through the approval function, so this client allows USER_PASSWORD_AUTH and nothing else.
+    const signatureClient = new UserPoolClient(this, 'SignatureClient', {
+      userPool: users,
+      authFlows: { userPassword: true },
+      preventUserExistenceErrors: true,
+      generateSecret: false,
+    });
+    approvalPages.addEnvironment('SIGNATURE_CLIENT_ID', signatureClient.userPoolClientId);
     const authorizer = new HttpJwtAuthorizer('Jwt', users.userPoolProviderUrl, {
       jwtAudience: [client.userPoolClientId],
     });
@@ -235,6 +270,12 @@ export class TollgateStack extends Stack {
         ...(route.auth === 'jwt' ? { authorizer } : {}),
       });
     }
+    // HTTP APIs route HEAD only to a HEAD route, and link checkers send HEAD: the approval link
+    // answers it too (unless the registry lists it already, then the loop above made it).
+    const approvalLinks = integrations.get('approval-pages');
+    if (!approvalLinks) throw new Error('no integration for the approval pages');
+    if (!HTTP_ROUTES.some((r) => r.routeKey === 'HEAD /a/{secret}'))
+      this.api.addRoutes({ path: '/a/{secret}', methods: [HttpMethod.HEAD], integration: approvalLinks });
     // Guessing links is throttled at the edge; access logs name the route template, never the
     // path itself, because an approval path carries a link secret.
     const accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention: RetentionDays.THREE_MONTHS });

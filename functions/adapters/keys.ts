@@ -6,14 +6,25 @@
  *   DEF#<id>                 CURRENT                     pointer to the version new projects start on
  *   PERSON#<email>           PERSON                      a person of the directory (canonical e-mail)
  *   PROJECT#<id>             PROJECT                     the project (proposal, status, stage, hold)
- *   PROJECT#<id>             GATE#<0001>                 a gate instance (task token kept here, server-side)
+ *   PROJECT#<id>             GATE#<0001>                 a gate instance
  *   PROJECT#<id>             GATE#<0001>#REQ#<email>     an approval request (one per approver per instance)
  *   PROJECT#<id>             GATE#<0001>#VOTE#<email>    an approver's decision (exactly one, conditional put)
  *   PROJECT#<id>             SUB#<0001>                  the stage submission that opened gate instance 0001
  *   PROJECT#<id>             COND#<0001>-<n>             a condition of a Conditional Go
+ *   PROJECT#<id>             MAIL#<0001>#<kind>#<email>#<n>
+ *                                                        the mail ledger: one mail of gate instance 0001 (request,
+ *                                                        reminder, escalation, receipt, hold, closed), claimed by a
+ *                                                        conditional write before it is sent and marked sent with
+ *                                                        SES's message id; <n> tells one of a kind from the next
  *   LINK#<sha256>            LINK                        an approval link, by the hash of its secret
  *   IDEMPOTENCY#<owner>      KEY#<key>                   which project a client's Idempotency-Key made
  *   JOB#<id>                 JOB                         a trail export or verification job
+ *   TOKEN#<id>#<0001>        TOKEN                       the task token the wait of gate instance 0001 resumes
+ *                                                        with: a partition of its own, so IAM can keep every
+ *                                                        function but the resuming ones away from it (ADR 0012)
+ *   GUESS#<scope>#<who>#<t>  COUNT                       failures in one guessing window (TTL)
+ *   SIGNING#<sha256>         SESSION                     an e-signature session (TTL)
+ *   CREDENTIAL#<email>       LOCAL                       local sign-in for e-signatures (the local runtime only)
  *
  * The trail lives in a table of its own (TRAIL_TABLE_KEYS), written only by conditional puts:
  *
@@ -26,8 +37,9 @@
  * GSI1 "pending by approver": gsi1pk APPROVER#<email>, gsi1sk <dueAt>#<project>#<seq>
  * GSI2 "open by deadline" (the sweeper's agenda): gsi2pk AGENDA#<shard>, gsi2sk <when>#<kind>#<ref>:
  *   when something must next happen to an open gate (send, remind, escalate, deadline), a decided
- *   gate (resume), a condition (missed) or a project (an execution owed). Sharded by project so
- *   no one partition carries every open item.
+ *   gate (resume), a condition (missed), a project (an execution owed) or a mail of the ledger (a
+ *   receipt owed, a notice whose claimant never marked it sent). Sharded by project so no one
+ *   partition carries every open item.
  */
 export const TABLE_KEYS = {
   partitionKey: 'pk',
@@ -55,15 +67,26 @@ export const TRAIL_HEADS_INDEX = TRAIL_TABLE_KEYS.indexes[1].name;
 export const HEAD_SHARDS = 8;
 /** Partitions of the agenda index; the sweeper reads each. Changing it strands scheduled items. */
 export const AGENDA_SHARDS = 8;
+/** The leading key of every task token item: IAM grants and denies on it (infra/stack.ts). */
+export const TASK_TOKEN_PREFIX = 'TOKEN#';
 
 const pad = (n: number, width: number) => String(n).padStart(width, '0');
+
+/** Which mail of the ledger: gate instance, kind, recipient and which one of its kind (never a `#`). */
+export interface MailEntryKey {
+  projectId: string;
+  sequence: number;
+  kind: string;
+  to: string;
+  n: string;
+}
 
 /** A project's agenda shard: from the random tail of its uuid. */
 export function agendaShard(projectId: string): number {
   return Number.parseInt(projectId.slice(-2), 16) % AGENDA_SHARDS || 0;
 }
 
-const agenda = (projectId: string, at: string, kind: 'G' | 'C' | 'P', ref: string) => ({
+const agenda = (projectId: string, at: string, kind: 'G' | 'C' | 'P' | 'M', ref: string) => ({
   gsi2pk: `AGENDA#${agendaShard(projectId)}`,
   gsi2sk: `${at}#${kind}#${projectId}${ref ? `#${ref}` : ''}`,
 });
@@ -103,9 +126,24 @@ export const keys = {
     sk: `COND#${conditionId}`,
   }),
   conditionPrefix: (projectId: string) => ({ pk: `PROJECT#${projectId}`, skPrefix: 'COND#' }),
+  mail: (m: MailEntryKey) => ({
+    pk: `PROJECT#${m.projectId}`,
+    sk: `MAIL#${pad(m.sequence, 4)}#${m.kind}#${m.to}#${m.n}`,
+  }),
+  mailPrefix: (projectId: string, sequence: number) => ({
+    pk: `PROJECT#${projectId}`,
+    skPrefix: `MAIL#${pad(sequence, 4)}#`,
+  }),
   link: (hash: string) => ({ pk: `LINK#${hash}`, sk: 'LINK' }),
   idempotency: (owner: string, key: string) => ({ pk: `IDEMPOTENCY#${owner}`, sk: `KEY#${key}` }),
   job: (jobId: string) => ({ pk: `JOB#${jobId}`, sk: 'JOB' }),
+  taskToken: (projectId: string, sequence: number) => ({
+    pk: `${TASK_TOKEN_PREFIX}${projectId}#${pad(sequence, 4)}`,
+    sk: 'TOKEN',
+  }),
+  guessCounter: (counter: string) => ({ pk: `GUESS#${counter}`, sk: 'COUNT' }),
+  signingSession: (hash: string) => ({ pk: `SIGNING#${hash}`, sk: 'SESSION' }),
+  localCredential: (email: string) => ({ pk: `CREDENTIAL#${email}`, sk: 'LOCAL' }),
   trailEntry: (chain: string, seq: number) => ({ pk: `CHAIN#${chain}`, sk: `E#${pad(seq, 10)}` }),
   trailHead: (chain: string) => ({ pk: `CHAIN#${chain}`, sk: 'HEAD' }),
   trailPrefix: (chain: string) => ({ pk: `CHAIN#${chain}`, skPrefix: 'E#' }),
@@ -127,6 +165,8 @@ export const keys = {
   conditionAgenda: (projectId: string, conditionId: string, at: string) =>
     agenda(projectId, at, 'C', conditionId),
   projectAgenda: (projectId: string, at: string) => agenda(projectId, at, 'P', ''),
+  mailAgenda: (m: MailEntryKey, at: string) =>
+    agenda(m.projectId, at, 'M', `${pad(m.sequence, 4)}#${m.kind}#${m.to}#${m.n}`),
   agendaShard: (shard: number) => `AGENDA#${shard}`,
 };
 
@@ -144,11 +184,15 @@ export function parseAgendaKey(
   | { kind: 'G'; at: string; projectId: string; sequence: number }
   | { kind: 'C'; at: string; projectId: string; conditionId: string }
   | { kind: 'P'; at: string; projectId: string }
+  | { kind: 'M'; at: string; mail: MailEntryKey }
   | undefined {
-  const [at, kind, projectId, ref] = gsi2sk.split('#');
+  const [at, kind, projectId, ref, ...mail] = gsi2sk.split('#');
   if (!at || !projectId) return undefined;
   if (kind === 'G' && ref) return { kind, at, projectId, sequence: Number(ref) };
   if (kind === 'C' && ref) return { kind, at, projectId, conditionId: ref };
   if (kind === 'P') return { kind, at, projectId };
+  const [mailKind, to, n] = mail;
+  if (kind === 'M' && ref && mailKind && to && n)
+    return { kind, at, mail: { projectId, sequence: Number(ref), kind: mailKind, to, n } };
   return undefined;
 }

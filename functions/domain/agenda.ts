@@ -10,6 +10,11 @@ export const RESUME_GRACE_MS = 2 * 60_000;
 /** Retry a failed approval mail after 1, 2, 4 … minutes, at most an hour apart. */
 export const MAIL_RETRY_BASE_MS = 60_000;
 export const MAIL_RETRY_MAX_MS = HOUR;
+/**
+ * A mail claimed in the ledger this long ago and still not marked sent was claimed by a step
+ * that died (no Lambda function runs longer): it may be taken over, once.
+ */
+export const MAIL_CLAIM_STALE_MS = 15 * 60_000;
 
 export interface AgendaGate {
   status: 'open' | 'decided' | 'expired';

@@ -47,3 +47,15 @@ export class GoneError extends TollgateError {
   override readonly name: string = 'GoneError';
   readonly statusCode = 410;
 }
+
+/** Too many failed attempts from one client: try again after `retryAfterSeconds`. */
+export class TooManyAttemptsError extends TollgateError {
+  override readonly name: string = 'TooManyAttemptsError';
+  readonly statusCode = 429;
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
+}

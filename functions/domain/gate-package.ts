@@ -130,12 +130,21 @@ export function gatePackageHash(pkg: GatePackage): string {
   return sha256Hex(canonicalJson(pkg));
 }
 
+/** What each outcome means as a signature, in words an auditor reads without the glossary. */
+const SIGNATURE_VERBS: Record<Outcome, string> = {
+  go: 'Approved',
+  'conditional-go': 'Approved with conditions',
+  hold: 'Put on hold',
+  recycle: 'Sent back',
+  kill: 'Rejected',
+};
+
 /**
  * What a signature on this package means, as printed with it (21 CFR Part 11 §11.50): e.g.
- * "Go: Gate 2 Go to development", or for the close-out "Signed off: close-out".
+ * "Approved: Gate 2 Go to development, Go", or for the close-out "Signed off: close-out".
  */
 export function signatureMeaning(pkg: Pick<GatePackage, 'kind' | 'gate'>, outcome: Outcome): string {
   return pkg.kind === 'close-out'
     ? 'Signed off: close-out'
-    : `${OUTCOME_LABELS[outcome]}: Gate ${pkg.gate.position} ${pkg.gate.name}`;
+    : `${SIGNATURE_VERBS[outcome]}: Gate ${pkg.gate.position} ${pkg.gate.name}, ${OUTCOME_LABELS[outcome]}`;
 }

@@ -6,7 +6,7 @@ import type {
   APIGatewayProxyResultV2,
   APIGatewayProxyStructuredResultV2,
 } from 'aws-lambda';
-import { InvalidInputError, NotFoundError, TollgateError } from '../domain/errors.ts';
+import { InvalidInputError, NotFoundError, TollgateError, TooManyAttemptsError } from '../domain/errors.ts';
 import { log } from '../logger.ts';
 import type { RequestSource } from '../usecases/model.ts';
 import { html, APPROVAL_PAGE_CSP as PAGE_CSP, page as renderPage } from '../views/html.ts';
@@ -87,7 +87,13 @@ function responses(
         presentation === 'html'
           ? page(statusCode, errorPage(statusCode, message))
           : json(statusCode, { message, ...(problems ? { problems } : {}) });
-      request.response.headers = { ...COMMON_HEADERS, ...request.response.headers };
+      request.response.headers = {
+        ...COMMON_HEADERS,
+        ...request.response.headers,
+        ...(error instanceof TooManyAttemptsError ? { 'retry-after': String(error.retryAfterSeconds) } : {}),
+      };
+      // HEAD answers like GET, without a body.
+      if (request.event.requestContext?.http?.method === 'HEAD') request.response.body = '';
     },
   };
 }
@@ -109,6 +115,7 @@ const TITLES: Record<number, string> = {
   404: 'Link not recognised',
   409: 'This changed',
   410: 'This link no longer works',
+  429: 'Too many attempts',
   500: 'Something went wrong',
 };
 

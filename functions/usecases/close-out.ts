@@ -43,13 +43,20 @@ export async function closeProject(ports: CloseOutPorts, signOffGate: GateInstan
     const recipients = new Set(
       [closed.requester.email, closed.manager?.email, closed.sponsorEmail].filter((e) => e !== undefined),
     );
+    // Once per recipient (the mail ledger): a repeated call sends only what is not sent yet.
     for (const to of recipients) {
-      await sendNotice(
-        ports,
-        closed,
-        closeOutEmail({ to, title: closed.title, reason, at: closed.closedAt ?? nowIso(ports), signOff }),
-        'closed',
-      );
+      await sendNotice(ports, closed, {
+        sequence: signOffGate.sequence,
+        kind: 'closed',
+        n: '1',
+        mail: closeOutEmail({
+          to,
+          title: closed.title,
+          reason,
+          at: closed.closedAt ?? nowIso(ports),
+          signOff,
+        }),
+      });
     }
     await ports.repository.changeProject({
       projectId: closed.projectId,

@@ -2,11 +2,13 @@ import { RESUME_GRACE_MS } from '../domain/agenda.ts';
 import { type Condition, type Decision, parseDecision } from '../domain/decision.ts';
 import type { ProcessDefinition } from '../domain/definition.ts';
 import { ConflictError, GoneError, InvalidInputError, NotFoundError } from '../domain/errors.ts';
-import { signatureMeaning } from '../domain/gate-package.ts';
+import { gatePackageHash, signatureMeaning } from '../domain/gate-package.ts';
 import { recycleTarget, skippedGates } from '../domain/lifecycle.ts';
 import { hashLinkSecret, looksLikeLinkSecret } from '../domain/links.ts';
 import { isApproval, type Outcome } from '../domain/outcomes.ts';
 import { gateScore } from '../domain/scoring.ts';
+import { checkESignature, type ESignature, type SignatureProof } from './esignature.ts';
+import { refuseUnknownLink } from './guessing.ts';
 import type {
   ApprovalLink,
   ApprovalRequest,
@@ -15,7 +17,7 @@ import type {
   RequestSource,
   VoteRecord,
 } from './model.ts';
-import { type Ports, WriteRejectedError } from './ports.ts';
+import { type IdentityVerifier, type Ports, WriteRejectedError } from './ports.ts';
 import { nudgeWorkflow, resumeWorkflow } from './resume.ts';
 import { nextLook, tallyVotes } from './scheduling.ts';
 import { loadProjectAndDefinition, nowIso, plusMs, projectEvent, today } from './shared.ts';
@@ -37,6 +39,16 @@ export class LinkGoneError extends GoneError {
   override readonly name = 'LinkGoneError';
 }
 
+/** The stored gate package no longer matches its hash: nothing may be signed against it. */
+export class PackageIntegrityError extends ConflictError {
+  override readonly name = 'PackageIntegrityError';
+  constructor() {
+    super(
+      'this gate cannot be signed: its record failed an integrity check. Nothing was recorded; the PMO has been alerted and will send a new link',
+    );
+  }
+}
+
 /** The gate package changed since the page was shown; the caller shows the new one. */
 export class PackageChangedError extends ConflictError {
   override readonly name = 'PackageChangedError';
@@ -52,20 +64,39 @@ export class PackageChangedError extends ConflictError {
  * link, so nothing here may change state.
  */
 export async function viewDecision(
-  ports: Pick<Ports, 'repository' | 'clock'>,
+  ports: Pick<Ports, 'repository' | 'clock' | 'log'>,
   secret: string,
+  /** Where the request came from: failed look-ups count against it (usecases/guessing.ts). */
+  source?: RequestSource,
 ): Promise<DecisionView> {
-  if (!looksLikeLinkSecret(secret)) throw new NotFoundError('this approval link is not known');
-  const link = await ports.repository.getLink(hashLinkSecret(secret));
-  if (!link) throw new NotFoundError('this approval link is not known');
+  const link = looksLikeLinkSecret(secret)
+    ? await ports.repository.getLink(hashLinkSecret(secret))
+    : undefined;
+  if (!link) {
+    if (source) await refuseUnknownLink(ports, source);
+    throw new NotFoundError('this approval link is not known');
+  }
   if (link.superseded) throw new LinkGoneError(SUPERSEDED[link.superseded.by]);
   if (link.usedAt) throw new LinkGoneError('this approval link has already been used');
   if (link.expiresAt <= nowIso(ports)) throw new LinkGoneError('this approval link has expired');
   const gate = await ports.repository.getGate(link.projectId, link.sequence);
   if (!gate) throw new NotFoundError('this approval link is not known');
   if (gate.status !== 'open') throw new LinkGoneError('this gate has already been decided');
+  // What you see is what you sign: the package is hashed again on every view and decision, so
+  // an edited item is caught here, not trusted because a stored hash still matches itself.
+  if (gatePackageHash(gate.package) !== gate.packageHash) {
+    ports.log.error('gate package integrity check failed', {
+      projectId: gate.projectId,
+      sequence: gate.sequence,
+      stored: gate.packageHash,
+    });
+    throw new PackageIntegrityError();
+  }
   const requests = await ports.repository.listRequests(link.projectId, link.sequence);
   const mine = requests.find((r) => r.approver === link.approver);
+  // The link was read just before a concurrent post of it committed: it is used, not replaced.
+  if (mine?.status === 'decided' && mine.linkHash === link.hash)
+    throw new LinkGoneError('this approval link has already been used');
   if (mine?.status !== 'pending' || mine.linkHash !== link.hash)
     throw new LinkGoneError('this approval link was replaced by a newer one or handed to someone else');
   const { project, definition } = await loadProjectAndDefinition(ports, link.projectId);
@@ -84,7 +115,46 @@ export interface DecisionReceipt {
   gateOutcome?: Outcome;
   weightedScore?: number;
   packageHash: string;
+  /** The signature manifestation, as the trail records it. */
+  signature: SignatureManifestation;
+  /** Set after a signing with both components: the session cookie to hand the browser. */
+  newSigningSession?: { secret: string; expiresAt: string };
 }
+
+/**
+ * What a signature shows (21 CFR Part 11 §11.50): printed name (from the directory), UTC time,
+ * meaning, and for an e-signature how the signer was identified. `packageHash` binds it to the
+ * exact record signed, so it cannot be carried over to another.
+ */
+export interface SignatureManifestation {
+  name: string;
+  at: string;
+  meaning: string;
+  packageHash: string;
+  /** `link`: the approval link alone; else the e-signature's components. */
+  method: 'link' | ESignature['method'];
+  /** The verified identity behind an e-signature. */
+  identity?: string;
+}
+
+function manifestation(
+  view: DecisionView,
+  decision: Decision,
+  at: string,
+  esignature: ESignature | undefined,
+): SignatureManifestation {
+  return {
+    name: view.approverName,
+    at,
+    meaning: signatureMeaning(view.gate.package, decision.outcome),
+    packageHash: decision.packageHash,
+    method: esignature?.method ?? 'link',
+    ...(esignature ? { identity: esignature.identity } : {}),
+  };
+}
+
+/** Where no identity provider is wired, e-signature gates refuse rather than sign by link. */
+const NO_IDENTITY: IdentityVerifier = { verify: async () => ({ ok: false, refused: 'not-enrolled' }) };
 
 const SUPERSEDED = {
   reminder: 'this link was replaced by a newer one: use the link in the latest e-mail about this gate',
@@ -92,7 +162,11 @@ const SUPERSEDED = {
   reassignment: 'a PMO admin handed this decision to someone else',
 } as const;
 
-/** Retries when another approver's vote moved the gate between our read and our write. */
+/**
+ * Retries when the gate moved between our read and our write (a hand-over, say), on top of one
+ * per other approver: each of their votes moves the gate once at most, so on a gate whose
+ * approvers all post at once every vote still lands.
+ */
 const VOTE_ATTEMPTS = 5;
 
 /**
@@ -100,10 +174,10 @@ const VOTE_ATTEMPTS = 5;
  * gate moved, trail entry). Only the request whose write wins goes on to resume the workflow.
  */
 export async function decide(
-  ports: Pick<Ports, 'repository' | 'workflow' | 'clock' | 'log'>,
-  args: { secret: string; body: unknown; source: RequestSource },
+  ports: Pick<Ports, 'repository' | 'workflow' | 'clock' | 'log'> & { identity?: IdentityVerifier },
+  args: { secret: string; body: unknown; source: RequestSource; signature?: SignatureProof },
 ): Promise<DecisionReceipt> {
-  let view = await viewDecision(ports, args.secret);
+  let view = await viewDecision(ports, args.secret, args.source);
   const parsed = parseDecision(args.body, {
     definition: view.definition,
     gateId: view.gate.gateId,
@@ -112,6 +186,16 @@ export async function decide(
   });
   if (!parsed.ok) throw new InvalidInputError('the decision has problems', parsed.problems);
   const decision = parsed.value;
+  if (decision.packageHash !== view.gate.packageHash) throw new PackageChangedError(view);
+  // A gate that asks for an e-signature is never signed by the link alone (§11.200).
+  const esignature = view.gate.package.gate.esignature
+    ? await checkESignature(
+        { ...ports, identity: ports.identity ?? NO_IDENTITY },
+        view,
+        args.signature ?? {},
+        args.source,
+      )
+    : undefined;
 
   for (let attempt = 1; ; attempt++) {
     const { gate, link, definition } = view;
@@ -124,6 +208,7 @@ export async function decide(
       decision,
       at: now,
       source: args.source,
+      signature: manifestation(view, decision, now, esignature),
     };
     const votes = [...(await ports.repository.listVotes(gate.projectId, gate.sequence)), vote];
     const state = tallyVotes(gate, votes);
@@ -148,11 +233,7 @@ export async function decide(
         detail: {
           ...decisionDetail(decision),
           // The signature manifestation: printed name (from the directory), UTC time, meaning.
-          signature: {
-            name: view.approverName,
-            at: now,
-            meaning: signatureMeaning(gate.package, decision.outcome),
-          },
+          signature: vote.signature,
         },
       }),
       ...(state.status === 'decided'
@@ -175,7 +256,8 @@ export async function decide(
         throw new LinkGoneError('this approval link has already been used');
       }
       // Someone else moved the gate: look again (it may be decided, changed, or just have one more vote).
-      if (attempt >= VOTE_ATTEMPTS)
+      // `busy`: the repository already retried for seconds; answer now, inside the request's time.
+      if (attempt >= VOTE_ATTEMPTS + gate.approvers.length || error.guards.includes('busy'))
         throw new ConflictError('the gate is busy; open the page again and decide');
       view = await viewDecision(ports, args.secret);
       continue;
@@ -198,6 +280,8 @@ export async function decide(
       });
     }
     return {
+      signature: manifestation(view, decision, now, esignature),
+      ...(esignature?.newSession ? { newSigningSession: esignature.newSession } : {}),
       projectTitle: gate.package.project.title,
       gateName: gate.package.gate.name,
       approver: vote.approver,

@@ -5,8 +5,9 @@ import type { TrailActor } from '../domain/trail.ts';
 import { parseWith } from '../domain/validation.ts';
 import type { Caller } from './caller.ts';
 import { LinkGoneError, viewDecision } from './decisions.ts';
+import { checkESignature, type SignatureProof, SignatureRefusedError } from './esignature.ts';
 import type { ApprovalRequest, GateInstance, Project, RequestSource } from './model.ts';
-import { type Ports, WriteRejectedError } from './ports.ts';
+import { type IdentityVerifier, type Ports, WriteRejectedError } from './ports.ts';
 import { nudgeWorkflow } from './resume.ts';
 import { reschedule } from './scheduling.ts';
 import { canonical, nowIso, ownsProject, printedName, projectEvent, projectFor } from './shared.ts';
@@ -22,12 +23,18 @@ const reassignmentSchema = z.strictObject({ from: email, to: email, reason: safe
  * reason. Their link stops working; the delegate gets their own.
  */
 export async function delegate(
-  ports: HandOverPorts,
-  args: { secret: string; body: unknown; source: RequestSource },
+  ports: HandOverPorts & { identity?: IdentityVerifier },
+  args: { secret: string; body: unknown; source: RequestSource; signature?: SignatureProof },
 ): Promise<{ to: string; toName: string }> {
-  const view = await viewDecision(ports, args.secret);
+  const view = await viewDecision(ports, args.secret, args.source);
   const parsed = parseWith(delegationSchema, args.body);
   if (!parsed.ok) throw new InvalidInputError('the delegation has problems', parsed.problems);
+  // Handing on an e-signature gate is signed like deciding it: else a forwarded mail could
+  // hand the decision to whoever forwarded it.
+  if (view.gate.package.gate.esignature) {
+    if (!ports.identity) throw new SignatureRefusedError('e-signatures are not set up here; ask the PMO');
+    await checkESignature({ ...ports, identity: ports.identity }, view, args.signature ?? {}, args.source);
+  }
   const from = view.requests.find((r) => r.approver === view.approver) as ApprovalRequest;
   const actor: TrailActor = { type: 'person', id: view.approver, name: view.approverName };
   const to = await handOver(ports, {
@@ -112,6 +119,8 @@ async function handOver(
       (r.status === 'pending' || r.status === 'decided'),
   );
   if (already) throw refuse('already decides on this gate');
+  // Handed back to someone who had it before: a new round of their request, mailed afresh.
+  const earlier = requests.find((r) => r.approver === args.to);
   const at = nowIso(ports);
   const to: ApprovalRequest = {
     projectId: gate.projectId,
@@ -121,6 +130,7 @@ async function handOver(
     status: 'pending',
     dueAt: gate.dueAt,
     handedFrom: { approver: from.approver, why: args.why, reason: args.reason },
+    ...(earlier ? { round: (earlier.round ?? 1) + 1 } : {}),
   };
   try {
     await ports.repository.handOver({
@@ -149,8 +159,17 @@ async function handOver(
     approvers: gate.approvers.map((a) => (a === from.approver ? to.approver : a)),
     version: gate.version + 1,
   };
-  // The new approver is mailed by the workflow (or, should that be lost, by the sweeper).
+  // The new approver is mailed by the workflow (or, should that be lost, by the sweeper). The
+  // hand-over is committed: a lost nudge must not turn it into an error.
   await reschedule(ports, updated, at);
-  await nudgeWorkflow(ports, updated);
+  try {
+    await nudgeWorkflow(ports, updated);
+  } catch (error) {
+    ports.log.warn('hand-over recorded but the nudge failed', {
+      projectId: gate.projectId,
+      sequence: gate.sequence,
+      error: error instanceof Error ? error.name : 'unknown',
+    });
+  }
   return to;
 }

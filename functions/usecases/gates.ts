@@ -56,8 +56,13 @@ export async function openGate(
     }
   }
   if (!gate) throw new GateTaskError(`gate instance ${ref.sequence} of ${projectId} could not be opened`);
-  // Redelivered (or opened concurrently): keep the newest token beside the existing instance.
-  if (!created) await ports.repository.storeTaskToken(projectId, ref.sequence, input.taskToken);
+  // Redelivered (or opened concurrently, or nudged): keep the newest token beside the existing
+  // instance, then look at the gate again. A decision committed before the token was stored
+  // resumed the old, spent token and found nothing waiting; read after, it is seen here.
+  if (!created) {
+    await ports.repository.storeTaskToken(projectId, ref.sequence, input.taskToken);
+    gate = (await ports.repository.getGate(projectId, ref.sequence)) ?? gate;
+  }
   if (gate.status !== 'open') {
     await resumeWorkflow(ports, gate);
     return;

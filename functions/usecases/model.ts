@@ -155,6 +155,11 @@ export interface ApprovalRequest {
   handedFrom?: { approver: string; why: 'delegated' | 'reassigned' | 'out-of-office'; reason: string };
   /** Who it was handed to. */
   handedTo?: string;
+  /**
+   * 2 and up when the request was handed back to someone who had it before: a new round, mailed
+   * afresh (the mail ledger tells rounds apart). Absent for the first.
+   */
+  round?: number;
 }
 
 export interface ApprovalLink {
@@ -181,6 +186,13 @@ export interface VoteRecord {
   decision: Decision;
   at: string;
   source: RequestSource;
+  /** The signature manifestation as the trail records it (absent on votes from before it was kept). */
+  signature?: {
+    name: string;
+    at: string;
+    meaning: string;
+    method: 'link' | 'password+code' | 'password (session)';
+  };
 }
 
 export type ConditionState = 'open' | 'met' | 'waived';
@@ -213,7 +225,40 @@ export interface SubmissionRecord extends Submission {
 export type AgendaItem =
   | { kind: 'gate'; projectId: string; sequence: number; at: string }
   | { kind: 'condition'; projectId: string; conditionId: string; at: string }
-  | { kind: 'project'; projectId: string; at: string };
+  | { kind: 'project'; projectId: string; at: string }
+  | { kind: 'mail'; projectId: string; mail: MailEntry; at: string };
+
+/** The mails the ledger keeps to one each: approval mails, receipts and notices. */
+export type LedgerMailKind = 'request' | 'reminder' | 'escalation' | 'receipt' | 'hold' | 'closed';
+
+/**
+ * One mail of the ledger: about which gate instance, which kind, to whom, and which one of its
+ * kind (a request's round, `<round>.<k>` for a reminder, `1` for what happens once).
+ */
+export interface MailEntry {
+  projectId: string;
+  sequence: number;
+  kind: LedgerMailKind;
+  to: string;
+  n: string;
+}
+
+/** Where one mail of the ledger stands: owed, claimed, sent — or released after SES refused it. */
+export interface MailRecord extends MailEntry {
+  /** A receipt is owed from the decision on (written with the vote). */
+  owedAt?: string;
+  /** Claimed by a step about to send it; absent again once SES refused it. */
+  claimedAt?: string;
+  /** A claim whose step died was taken over (its mail may have gone out): never again. */
+  takenOverAt?: string;
+  sentAt?: string;
+  messageId?: string;
+  /** Tries SES refused, and when to try again. */
+  attempts?: number;
+  retryAt?: string;
+  /** A notice as it was first rendered, for the sweeper to send should its claimant die. */
+  mail?: { to: string; subject: string; text: string; html: string };
+}
 
 /** A chain's head as the heads index has it. */
 export interface TrailHeadRecord {

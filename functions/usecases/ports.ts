@@ -10,6 +10,8 @@ import type {
   DirectoryPerson,
   GateInstance,
   GateTaskInput,
+  MailEntry,
+  MailRecord,
   Project,
   SubmissionRecord,
   TrailHeadRecord,
@@ -30,10 +32,12 @@ export type WriteGuard =
   | 'condition-unchanged'
   | 'new-version'
   | 'new-key'
-  | 'chain-sealed';
+  | 'chain-sealed'
+  /** Concurrent writes on the same items kept winning, past the adapter's retries: nothing written. */
+  | 'busy';
 
 export class WriteRejectedError extends Error {
-  override readonly name = 'WriteRejectedError';
+  override readonly name: string = 'WriteRejectedError';
   constructor(readonly guards: WriteGuard[]) {
     super(`write rejected by: ${guards.join(', ')}`);
   }
@@ -130,20 +134,13 @@ export interface LinkVoteStore {
    * the request is no longer pending).
    */
   issueLink(request: ApprovalRequest, link: ApprovalLink): Promise<void>;
-  /** SES accepted the mail: marks the request sent (or reminded) with the trail entry. */
-  markMailed(
-    request: ApprovalRequest,
-    kind: MailKind,
-    sent: { at: string; messageId: string },
-    event: TrailEvent,
-  ): Promise<void>;
-  markMailFailed(request: ApprovalRequest, failed: { attempts: number; retryAt: string }): Promise<void>;
   getLink(hash: string): Promise<ApprovalLink | undefined>;
   listVotes(projectId: string, sequence: number): Promise<VoteRecord[]>;
   /**
    * The decision transaction: the vote (first-vote), the link spent (link-unused), the gate
-   * moved on from the version read (gate-unchanged), the request closed and the trail
-   * entry appended — all or nothing.
+   * moved on from the version read (gate-unchanged), the request closed, the approver's
+   * receipt owed (in the mail ledger, on the agenda at once) and the trail entry appended —
+   * all or nothing.
    */
   recordVote(args: {
     vote: VoteRecord;
@@ -210,6 +207,97 @@ export interface AgendaStore {
   getCondition(projectId: string, conditionId: string): Promise<ConditionRecord | undefined>;
 }
 
+/** Failure counters of the guessing limits (domain/guessing.ts), each expiring with its window. */
+export interface GuessingStore {
+  /** Adds one failure to a window's counter; the count after it. */
+  countFailure(counter: string, endsAt: string): Promise<number>;
+  /** The failures counted so far in a window. */
+  failures(counter: string): Promise<number>;
+}
+
+/**
+ * Signing sessions (21 CFR Part 11 §11.200(a)(1)): after a signing with both components, later
+ * signings by the same person within the session take the password alone. Kept by the hash of
+ * the session secret, which only the approver's browser holds (a cookie).
+ */
+export interface SigningSessionStore {
+  putSigningSession(session: SigningSession): Promise<void>;
+  getSigningSession(hash: string): Promise<SigningSession | undefined>;
+}
+
+export interface SigningSession {
+  hash: string;
+  /** The approver it belongs to (canonical e-mail) and their verified identity. */
+  email: string;
+  sub: string;
+  startedAt: string;
+  expiresAt: string;
+}
+
+/**
+ * The identity provider behind e-signatures (Cognito with MFA on AWS, the local sign-in
+ * locally): checks an approver's password, and with `code` their authenticator's one-time code
+ * too, returning the verified identity (`sub`) when both were given.
+ */
+export interface IdentityVerifier {
+  verify(approver: string, proof: { password: string; code?: string }): Promise<IdentityCheck>;
+}
+
+export type IdentityCheck =
+  /** `sub` is present when the code was checked too (both components). */
+  { ok: true; sub?: string } | { ok: false; refused: 'password' | 'code' | 'not-enrolled' | 'identity' };
+
+/** How a claim on a mail of the ledger went. */
+export type MailClaim =
+  | { claimed: true; takenOver: boolean }
+  /**
+   * `sent`: it went out already (a retry); `busy`: another step claimed it and may still be
+   * sending; `given-up`: a claim was taken over once already and never marked sent either (taken
+   * off the agenda; an operator looks).
+   */
+  | { claimed: false; because: 'sent' | 'busy' | 'given-up' };
+
+/**
+ * The mail ledger (ADR 0013): every mail that must go out once — per approver, gate instance,
+ * kind and round — is claimed by a conditional write before it is sent and marked sent (with
+ * SES's message id) after. A claim whose step died is taken over at most once.
+ */
+export interface MailLedgerStore {
+  claimMail(
+    entry: MailEntry,
+    args: {
+      at: string;
+      /** A claim made before this is stale: its step died. */
+      staleBefore: string;
+      /** When the sweeper should look again should this claim never be marked sent (none: another agenda brings it). */
+      repairAt?: string;
+      /** The rendered notice, kept for the sweeper's re-send (never an approval mail: it carries a link secret). */
+      keep?: Mail;
+    },
+  ): Promise<MailClaim>;
+  /**
+   * SES accepted it: the entry marked sent, with its trail entries (none once the chain is
+   * sealed), and for an approval mail the request marked sent or reminded — in one transaction.
+   */
+  markMailSent(
+    entry: MailEntry,
+    sent: { at: string; messageId: string },
+    events: TrailEvent[],
+    request?: { request: ApprovalRequest; kind: MailKind },
+  ): Promise<void>;
+  /**
+   * The claim released without a mail sent: SES refused it (`retry`: when to try again, on the
+   * agenda with `repairAt` or through the request's retry time) or there was nothing to send.
+   */
+  releaseMail(
+    entry: MailEntry,
+    retry?: { attempts: number; retryAt: string; repairAt?: string; request?: ApprovalRequest },
+  ): Promise<void>;
+  getMail(entry: MailEntry): Promise<MailRecord | undefined>;
+  /** Every mail of a gate instance's ledger. */
+  listMail(projectId: string, sequence: number): Promise<MailRecord[]>;
+}
+
 export type Repository = DefinitionStore &
   PeopleStore &
   ProjectStore &
@@ -217,7 +305,10 @@ export type Repository = DefinitionStore &
   LinkVoteStore &
   TrailStore &
   AgendaStore &
-  JobStore;
+  JobStore &
+  GuessingStore &
+  SigningSessionStore &
+  MailLedgerStore;
 
 /** The trail's public key (read by the compliance routes, which never sign). */
 export interface PublicKeySource {

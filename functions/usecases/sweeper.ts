@@ -2,7 +2,7 @@ import { dueActions, gateAgenda } from '../domain/agenda.ts';
 import { closeProject } from './close-out.ts';
 import { missCondition } from './missed-conditions.ts';
 import type { AgendaItem, GateInstance } from './model.ts';
-import { escalationNotice, sendRequestMail } from './notify.ts';
+import { escalationNotice, sendFromLedger, sendOwedReceipts, sendRequestMail } from './notify.ts';
 import { type Ports, WriteRejectedError } from './ports.ts';
 import { resumeWorkflow } from './resume.ts';
 import { awaitingOf, reschedule } from './scheduling.ts';
@@ -21,7 +21,12 @@ export interface SweepReport {
   repaired: number;
   conditionsMissed: number;
   started: number;
-  /** Approval mails still unsent an hour after their gate opened (an operator alarm). */
+  /** Mails sent from the ledger: receipts the workflow had not sent, notices whose step died or SES refused. */
+  ledgerMails: number;
+  /**
+   * Approval mails still unsent an hour after their gate opened, and mails whose claim was
+   * taken over once and never marked sent either (an operator alarm).
+   */
   mailsOverdue: number;
   errors: number;
 }
@@ -34,8 +39,9 @@ const MAIL_OVERDUE_MS = 3_600_000;
  * The sweeper (every 5 minutes on AWS, a timer locally): reads what is due in each shard of
  * the agenda index — never a Scan — and acts: sends unsent approval mails, reminds, escalates,
  * takes deadline outcomes, resumes decisions whose resume was lost (or follows them itself
- * when the workflow is gone), puts projects on hold for missed conditions, and starts
- * executions a project is owed. One item's failure never stops the others.
+ * when the workflow is gone), puts projects on hold for missed conditions, starts executions
+ * a project is owed, and sends what the mail ledger still owes (receipts, notices whose step
+ * died). One item's failure never stops the others.
  */
 export async function sweep(ports: SweepPorts, options: { batch?: number } = {}): Promise<SweepReport> {
   const report: SweepReport = {
@@ -48,6 +54,7 @@ export async function sweep(ports: SweepPorts, options: { batch?: number } = {})
     repaired: 0,
     conditionsMissed: 0,
     started: 0,
+    ledgerMails: 0,
     mailsOverdue: 0,
     errors: 0,
   };
@@ -71,6 +78,12 @@ export async function sweep(ports: SweepPorts, options: { batch?: number } = {})
 async function act(ports: SweepPorts, item: AgendaItem, report: SweepReport): Promise<void> {
   if (item.kind === 'condition') {
     if ((await missCondition(ports, item)) !== 'nothing') report.conditionsMissed++;
+    return;
+  }
+  if (item.kind === 'mail') {
+    const delivery = await sendFromLedger(ports, item.mail);
+    if (delivery === 'sent') report.ledgerMails++;
+    if (delivery === 'given-up') report.mailsOverdue++;
     return;
   }
   if (item.kind === 'project') {
@@ -135,6 +148,7 @@ async function act(ports: SweepPorts, item: AgendaItem, report: SweepReport): Pr
     if (!request) continue;
     const kind = action.kind === 'send' ? 'request' : 'reminder';
     const result = await sendRequestMail(ports, gate, request, kind);
+    if (result === 'given-up') report.mailsOverdue++;
     if (result === 'sent') {
       if (kind === 'request') report.sent++;
       else {
@@ -165,6 +179,8 @@ async function act(ports: SweepPorts, item: AgendaItem, report: SweepReport): Pr
  */
 async function repairResume(ports: SweepPorts, gate: GateInstance, report: SweepReport): Promise<void> {
   if (gate.appliedAt) return;
+  // Receipts before anything that may seal the trail (a close-out).
+  await sendOwedReceipts(ports, gate);
   if ((await resumeWorkflow(ports, gate)) === 'resumed') {
     report.resumed++;
     // Check again later that the workflow did follow it.

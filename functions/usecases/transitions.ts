@@ -12,7 +12,7 @@ import type {
   PendingStart,
   Project,
 } from './model.ts';
-import { holdNotice } from './notify.ts';
+import { holdNotice, sendOwedReceipts } from './notify.ts';
 import { executionNames, type Ports, type ProjectChange, WriteRejectedError } from './ports.ts';
 import { resumeWorkflow } from './resume.ts';
 import {
@@ -157,6 +157,9 @@ export async function applyDecision(
     const gate = await ports.repository.getGate(input.projectId, input.gate.sequence);
     if (!gate)
       throw new GateTaskError(`gate instance ${input.gate.sequence} of ${input.projectId} does not exist`);
+    // A decision woke this step (deciding the gate, or leaving it open): its receipt goes out
+    // first — before a close-out seals the trail — unless the sweeper sent it already.
+    if (attempt === 1) await sendOwedReceipts(ports, gate);
     if (gate.status === 'open') return { route: 'wait', gate: null, executionName: null };
     if (gate.kind === 'close-out') {
       await closeProject(ports, gate);
@@ -206,7 +209,7 @@ export async function applyDecision(
       throw error;
     }
     if (transition.next.route === 'hold' && holdCause === 'deadline') {
-      await holdNotice(ports, { project, definition, cause: 'deadline', gateName: gate.package.gate.name });
+      await holdNotice(ports, { project, definition, cause: 'deadline', gate });
     }
     return routeResult(transition.next, plan.pending?.input.gate, project.projectId);
   }
@@ -237,6 +240,8 @@ export async function takeDeadlineOutcome(
   ports: Pick<Ports, 'repository' | 'workflow' | 'clock'>,
   gate: GateInstance,
   actor: TrailActor = SYSTEM.sweeper,
+  /** False from the wait's own timeout: the wait that would be resumed is already over. */
+  resume = true,
 ): Promise<GateInstance> {
   const at = nowIso(ports);
   const outcome = gate.kind === 'close-out' ? undefined : (gate.sla.atDeadline ?? 'hold');
@@ -258,7 +263,7 @@ export async function takeDeadlineOutcome(
     if (!(error instanceof WriteRejectedError && error.guards.includes('gate-open'))) throw error;
   }
   const current = (await ports.repository.getGate(gate.projectId, gate.sequence)) ?? gate;
-  await resumeWorkflow(ports, current);
+  if (resume) await resumeWorkflow(ports, current);
   return current;
 }
 
@@ -272,7 +277,7 @@ export async function expireGate(
     throw new GateTaskError(`gate instance ${input.gate.sequence} of ${input.projectId} does not exist`);
   // A deadline moved later (or a backstop shorter than the SLA): keep waiting.
   if (gate.status === 'open' && gate.dueAt <= nowIso(ports))
-    await takeDeadlineOutcome(ports, gate, SYSTEM.gateReview);
+    await takeDeadlineOutcome(ports, gate, SYSTEM.gateReview, false);
 }
 
 /** Starts the execution a project is owed (idempotent: executions are named per instance). */

@@ -1,6 +1,7 @@
 import { OUTCOME_LABELS, OUTCOME_MEANINGS, OUTCOMES } from '../domain/outcomes.ts';
 import type { Problem } from '../domain/validation.ts';
 import type { DecisionReceipt, DecisionView } from '../usecases/decisions.ts';
+import type { GateInstance } from '../usecases/model.ts';
 import { utc } from './email.ts';
 import { type Html, html, page } from './html.ts';
 
@@ -16,7 +17,14 @@ const REQUEST_STATES: Record<string, string> = {
 /** The page behind an approval link: exactly what the approver signs, and the form to decide. */
 export function decisionPage(
   view: DecisionView,
-  options: { problems?: Problem[]; notice?: string } = {},
+  options: {
+    problems?: Problem[];
+    notice?: string;
+    /** Set on a gate that asks for an e-signature: whether a signing session is open. */
+    signing?: { inSession: boolean };
+    /** The project's earlier gate instances and how they were decided. */
+    earlier?: GateInstance[];
+  } = {},
 ): string {
   const { gate, definition } = view;
   const pkg = gate.package;
@@ -48,6 +56,7 @@ ${problems.length ? html`<div class="card problems" role="alert"><h2>Please fix<
   </dl>
   <h2>Summary</h2><p>${pkg.project.summary}</p>
   ${submissionPart(view)}
+  ${earlierPart(options.earlier ?? [])}
   ${closeOut ? '' : html`<h2>Deliverables checklist</h2><ul>${pkg.gate.deliverables.map((d) => html`<li>${d.name}${d.required ? '' : html` <span class="muted">(optional)</span>`}</li>`)}</ul>`}
 </div>
 <form class="card" method="post">
@@ -55,7 +64,8 @@ ${problems.length ? html`<div class="card problems" role="alert"><h2>Please fix<
   ${closeOut ? signOffFields(view) : gateFields({ mustMeet, shouldMeet, threshold, earlier })}
   <label for="comment">Comment <span class="muted">${closeOut ? '(optional)' : '(required for anything but Go, and to go on under the score threshold)'}</span></label>
   <textarea id="comment" name="comment" rows="4" maxlength="4000"></textarea>
-  <button type="submit">${closeOut ? 'Sign off' : 'Record my decision'}</button>
+  ${options.signing ? signatureFields(view, options.signing, '') : ''}
+  <button type="submit">${closeOut ? 'Sign off' : options.signing ? 'Sign my decision' : 'Record my decision'}</button>
   <p class="muted">You are signing the version shown on this page: <span class="hash">${gate.packageHash}</span></p>
 </form>
 <form class="card" method="post">
@@ -64,9 +74,31 @@ ${problems.length ? html`<div class="card problems" role="alert"><h2>Please fix<
   <p class="muted">They get their own link; yours stops working. The project's requester and manager cannot take it.</p>
   <label for="delegateTo">Their e-mail</label><input id="delegateTo" name="delegateTo" type="email" maxlength="254" required>
   <label for="delegateReason">Why</label><input id="delegateReason" name="delegateReason" maxlength="1000" required>
+  ${options.signing ? signatureFields(view, options.signing, 'delegate-') : ''}
   <button type="submit">Delegate</button>
 </form>`,
   );
+}
+
+/**
+ * The e-signature's components (21 CFR Part 11 §11.200): password and a one-time code, or the
+ * password alone later in a signing session. Works without script; password managers and
+ * authenticator autofill recognise the fields.
+ */
+function signatureFields(view: DecisionView, signing: { inSession: boolean }, prefix: string): Html {
+  return html`<fieldset><legend>Your electronic signature</legend>
+  <p class="muted">This gate asks for an e-signature: a decision signed here is legally binding, as your handwritten signature.${signing.inSession ? ' You signed earlier in this session: your password is enough.' : ''}</p>
+  <input type="hidden" name="username" autocomplete="username" value="${view.approver}">
+  <label for="${prefix}password">Password</label><input id="${prefix}password" name="password" type="password" autocomplete="current-password" maxlength="200" required>
+  ${signing.inSession ? '' : html`<label for="${prefix}code">6-digit code from your authenticator app</label><input id="${prefix}code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required>`}
+  </fieldset>`;
+}
+
+/** Earlier gate decisions, with their conditions: part of what the approver decides on. */
+function earlierPart(gates: GateInstance[]): Html | string {
+  if (gates.length === 0) return '';
+  return html`<h2>Earlier gate decisions</h2>
+<ul>${gates.map((g) => html`<li><strong>${g.package.gate.name}</strong>: ${g.outcome ? OUTCOME_LABELS[g.outcome] : g.status}${g.decidedAt ? html` <span class="muted">on ${utc(g.decidedAt)}${g.decidedBy === 'deadline' ? ' (deadline outcome)' : ''}</span>` : ''}${g.conditions?.length ? html`<br>Conditions: ${g.conditions.map((c) => html`${c.text} (due ${c.due})<br>`)}` : ''}</li>`)}</ul>`;
 }
 
 function submissionPart(view: DecisionView): Html | string {
@@ -119,6 +151,12 @@ function ruleText(rule: DecisionView['gate']['rule']): string {
   }
 }
 
+const SIGNED_WITH: Record<DecisionReceipt['signature']['method'], string> = {
+  link: 'your approval link',
+  'password+code': 'e-signature: password and authenticator code',
+  'password (session)': 'e-signature: password, in a signing session',
+};
+
 export function receiptPage(receipt: DecisionReceipt): string {
   const signOff = receipt.kind === 'close-out';
   return page(
@@ -129,8 +167,10 @@ export function receiptPage(receipt: DecisionReceipt): string {
   <dt>Gate</dt><dd>${receipt.gateName}</dd>
   <dt>Your decision</dt><dd>${signOff ? 'Signed off' : OUTCOME_LABELS[receipt.outcome]}</dd>
   ${receipt.weightedScore === undefined ? '' : html`<dt>Your weighted score</dt><dd>${receipt.weightedScore} of 100</dd>`}
-  <dt>By</dt><dd>${receipt.approverName} &lt;${receipt.approver}&gt;</dd>
-  <dt>Recorded at</dt><dd>${utc(receipt.recordedAt)}</dd>
+  <dt>Signed by</dt><dd>${receipt.signature.name} &lt;${receipt.approver}&gt;</dd>
+  <dt>Signed at</dt><dd>${utc(receipt.signature.at)}</dd>
+  <dt>Meaning</dt><dd>${receipt.signature.meaning}</dd>
+  <dt>Signed with</dt><dd>${SIGNED_WITH[receipt.signature.method]}</dd>
   ${signOff ? '' : html`<dt>Gate outcome</dt><dd>${receipt.gateOutcome ? OUTCOME_LABELS[receipt.gateOutcome] : 'Waiting for the other approvers'}</dd>`}
 </dl>
 <p class="muted">Version signed: <span class="hash">${receipt.packageHash}</span></p>

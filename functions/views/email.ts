@@ -1,9 +1,30 @@
+import type { Decision } from '../domain/decision.ts';
 import type { GatePackage } from '../domain/gate-package.ts';
+import { OUTCOME_LABELS, type Outcome } from '../domain/outcomes.ts';
 import type { ConditionRecord } from '../usecases/model.ts';
 import type { Mail, MailKind } from '../usecases/ports.ts';
 import { esc } from './html.ts';
 
 export const utc = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
+/** Date and time to the second, for a signature. */
+export const utcSeconds = (iso: string) => `${iso.slice(0, 19).replace('T', ' ')} UTC`;
+
+const SUBJECT_MAX = 200;
+
+/**
+ * A subject is one header line. Text is checked at every edge already; this keeps anything that
+ * slips through (a line break, a control, a direction override, a lone surrogate) from breaking
+ * the header or reordering what the reader sees, and keeps it short enough for a phone.
+ */
+export function subjectLine(text: string): string {
+  const wellFormed = (text as string & { toWellFormed(): string }).toWellFormed();
+  const flat = wellFormed
+    .replace(/[\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]/gu, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  const chars = Array.from(flat);
+  return chars.length > SUBJECT_MAX ? `${chars.slice(0, SUBJECT_MAX - 1).join('')}…` : flat;
+}
 
 const BODY =
   'font-family:system-ui,sans-serif;line-height:1.5;color:#1d2330;max-width:36rem;margin:0 auto;padding:12px';
@@ -82,7 +103,7 @@ ${pkg.closeOut ? `<p><strong>Close-out checklist</strong></p>${list(pkg.closeOut
   const what = closeOut ? 'Sign-off needed' : 'Decision needed';
   return {
     to: args.to,
-    subject: `${prefix}${what}: ${pkg.project.title} — ${label}, by ${utc(pkg.dueAt)}`,
+    subject: subjectLine(`${prefix}${what}: ${pkg.project.title} — ${label}, by ${utc(pkg.dueAt)}`),
     text,
     html,
   };
@@ -107,7 +128,9 @@ export function escalationEmail(args: {
   ].join('\n');
   return {
     to: args.to,
-    subject: `Escalation: ${pkg.project.title} — ${gateLabel(pkg)} is waiting`,
+    subject: subjectLine(
+      `Escalation: ${pkg.project.title} — ${gateLabel(pkg)} is waiting, deadline ${utc(pkg.dueAt)}`,
+    ),
     text,
     html: `<!doctype html><html><body style="${BODY}"><p>${esc(`"${pkg.project.title}" is waiting for a decision at ${gateLabel(pkg)}.`)}</p>
 <p><strong>Deadline:</strong> ${esc(utc(pkg.dueAt))}</p><p><strong>Not decided yet</strong></p>${list(who)}
@@ -121,17 +144,22 @@ export function holdEmail(args: {
   title: string;
   cause: 'deadline' | 'condition';
   gateName?: string;
+  /** The deadline nobody decided by (a deadline's hold). */
+  dueAt?: string;
   condition?: Pick<ConditionRecord, 'text' | 'due' | 'owner'>;
   at: string;
 }): Mail {
-  const why =
-    args.cause === 'condition' && args.condition
-      ? `the condition "${args.condition.text}" (owner ${args.condition.owner}) was not met by ${args.condition.due}`
-      : `nobody decided ${args.gateName ? `"${args.gateName}" ` : 'the gate '}by its deadline`;
+  const byCondition = args.cause === 'condition' && args.condition;
+  const why = byCondition
+    ? `the condition "${args.condition?.text}" (owner ${args.condition?.owner}) was not met by ${args.condition?.due}`
+    : `nobody decided ${args.gateName ? `"${args.gateName}" ` : 'the gate '}by its deadline${args.dueAt ? ` (${utc(args.dueAt)})` : ''}`;
   const text = `"${args.title}" was put on hold on ${utc(args.at)}: ${why}. A PMO admin can resume it, with a reason.`;
+  const what = byCondition
+    ? `a condition due ${args.condition?.due} was not met`
+    : `${args.gateName ?? 'the gate'} was not decided${args.dueAt ? ` by ${utc(args.dueAt)}` : ''}`;
   return {
     to: args.to,
-    subject: `On hold: ${args.title}`,
+    subject: subjectLine(`On hold: ${args.title} — ${what}`),
     text,
     html: `<!doctype html><html><body style="${BODY}"><p>${esc(text)}</p></body></html>`,
   };
@@ -149,8 +177,82 @@ export function closeOutEmail(args: {
   const text = `"${args.title}" ${why} and was closed out on ${utc(args.at)}. ${args.signOff} Its approval trail is sealed and kept for compliance.`;
   return {
     to: args.to,
-    subject: `Closed out: ${args.title}`,
+    subject: subjectLine(`Closed out: ${args.title}`),
     text,
     html: `<!doctype html><html><body style="${BODY}"><p>${esc(text)}</p></body></html>`,
   };
+}
+
+/**
+ * To an approver once their decision is recorded: what they signed, with the signature
+ * manifestation as the trail records it (printed name, UTC date and time, meaning).
+ */
+export function receiptEmail(args: {
+  to: string;
+  pkg: GatePackage;
+  packageHash: string;
+  decision: Pick<Decision, 'outcome' | 'comment' | 'conditions' | 'weightedScore'>;
+  signature: { name: string; at: string; meaning: string; method?: string };
+  /** The gate's result, once it is settled. */
+  gateOutcome?: Outcome;
+}): Mail {
+  const { pkg, decision, signature } = args;
+  const label = gateLabel(pkg);
+  const closeOut = pkg.kind === 'close-out';
+  const yours = closeOut ? 'Signed off' : OUTCOME_LABELS[decision.outcome];
+  const rows: [string, string][] = [
+    ['Signed by', `${signature.name} <${args.to}>`],
+    ['Signed at', utcSeconds(signature.at)],
+    ['Meaning', signature.meaning],
+    ...(signature.method && signature.method !== 'link'
+      ? [['Signed with', `e-signature (${signature.method})`] as [string, string]]
+      : []),
+    ['Project', pkg.project.title],
+    ['Gate', label],
+    [closeOut ? 'Your sign-off' : 'Your decision', yours],
+    ...(decision.comment ? [['Your comment', decision.comment] as [string, string]] : []),
+    ...decision.conditions.map(
+      (c, i) =>
+        [`Condition ${i + 1}`, `${c.text} (due ${c.due}${c.owner ? `, ${c.owner}` : ''})`] as [
+          string,
+          string,
+        ],
+    ),
+    ...(decision.weightedScore === undefined
+      ? []
+      : [['Your weighted score', `${decision.weightedScore} of 100`] as [string, string]]),
+    ...(closeOut
+      ? []
+      : [
+          [
+            'Gate outcome',
+            args.gateOutcome ? OUTCOME_LABELS[args.gateOutcome] : 'Waiting for the other approvers',
+          ] as [string, string],
+        ]),
+    ['Version signed', args.packageHash],
+  ];
+  const opening = `Your ${closeOut ? 'sign-off' : 'decision'} on "${pkg.project.title}" is recorded. Keep this mail as your receipt.`;
+  const text = [
+    `Hello ${signature.name},`,
+    '',
+    opening,
+    '',
+    ...rows.map(([k, v]) => `${k}: ${v}`),
+    '',
+    'There is nothing more to do: the link you used no longer works.',
+  ].join('\n');
+  const cell = 'padding:4px 12px 4px 0;vertical-align:top';
+  const html = `<!doctype html><html><body style="${BODY}">
+<p>Hello ${esc(signature.name)},</p>
+<p>${esc(opening)}</p>
+<table style="border-collapse:collapse;font-size:15px">${rows
+    .map(
+      ([k, v]) =>
+        `<tr><th style="${cell};text-align:left;font-weight:600">${esc(k)}</th><td style="${cell};word-break:break-all">${esc(v)}</td></tr>`,
+    )
+    .join('')}</table>
+<p style="${MUTED}">There is nothing more to do: the link you used no longer works.</p>
+</body></html>`;
+  const what = closeOut ? 'your sign-off of' : `your decision (${yours}) on`;
+  return { to: args.to, subject: subjectLine(`Receipt: ${what} ${pkg.project.title}, ${label}`), text, html };
 }

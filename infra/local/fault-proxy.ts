@@ -1,6 +1,7 @@
 // A pass-through HTTP proxy in front of a local service, which a test can make fail: the
 // handlers' real SDK calls then meet a real network-level error, as they would on AWS.
 import { createServer, request as forward } from 'node:http';
+import { guardServer } from './loopback.ts';
 
 export interface FaultProxy {
   url: string;
@@ -47,6 +48,8 @@ export async function startFaultProxy(target: string, host = '127.0.0.1'): Promi
   await new Promise<void>((resolve) => server.listen({ host, port: 0 }, resolve));
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('fault proxy did not listen');
+  // It passes everything on, the inbox's mail store included: the same Host check as the inbox.
+  guardServer(server, host);
   return {
     url: `http://${host}:${address.port}`,
     setDown: (value) => {

@@ -5,6 +5,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { hostAuthorities, isOwnHost, refuseForeignHost } from './loopback.ts';
 
 /** The v2 event; `requestContext.authorizer` is present on routes behind the JWT authorizer. */
 export type APIGatewayProxyEventV2WithJwt = APIGatewayProxyEventV2 & {
@@ -58,6 +59,8 @@ const API_ID = 'local';
 export async function startHttpGateway(options: HttpGatewayOptions): Promise<HttpGateway> {
   const log = options.log ?? (() => {});
   const routes = options.routes.map(compileRoute);
+  // Known once listening (the port may be 0 until then); no request arrives before that.
+  let authorities: ReadonlySet<string> = new Set();
 
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
@@ -68,6 +71,12 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // Before anything, local pages included: a foreign Host is a DNS-rebinding page (or a mistake).
+    if (!isOwnHost(req.headers.host, authorities)) {
+      req.resume();
+      refuseForeignHost(res, authorities);
+      return;
+    }
     if (options.extra && (await options.extra(req, res))) return;
 
     const requestId = randomBytes(10).toString('base64');
@@ -148,6 +157,7 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('gateway has no TCP address');
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  authorities = hostAuthorities(options.host, address.port);
 
   return {
     url: `http://${host}:${address.port}`,
@@ -359,7 +369,8 @@ async function readBody(req: IncomingMessage): Promise<Buffer | undefined | 'too
   }
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
+  // Not destroyed on leaving the loop early: the socket must stay up to carry the 413.
+  for await (const chunk of req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
     size += chunk.length;
     if (size > MAX_BODY_BYTES) {
       req.resume();
@@ -408,7 +419,9 @@ function writeResult(res: ServerResponse, result: unknown): void {
   // Payload 2.0: a result without statusCode is taken as a 200 JSON body (API Gateway's inference).
   if (typeof result !== 'object' || result === null || !('statusCode' in result)) {
     const body = typeof result === 'string' ? result : JSON.stringify(result ?? null);
-    res.writeHead(200, { 'content-type': 'application/json' }).end(body);
+    res
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end(res.req.method === 'HEAD' ? undefined : body);
     return;
   }
   const structured = result as APIGatewayProxyStructuredResultV2 & {
@@ -424,12 +437,19 @@ function writeResult(res: ServerResponse, result: unknown): void {
     const before = existing === undefined ? [] : Array.isArray(existing) ? existing : [String(existing)];
     res.setHeader('set-cookie', [...before, ...structured.cookies]);
   }
+  // A HEAD answer has the headers of a GET and never a body, whatever the handler returned.
+  if (res.req.method === 'HEAD') {
+    res.end();
+    return;
+  }
   const body = structured.body ?? '';
   res.end(structured.isBase64Encoded ? Buffer.from(body, 'base64') : body);
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  res
+    .writeHead(status, { 'content-type': 'application/json' })
+    .end(res.req.method === 'HEAD' ? undefined : JSON.stringify(body));
 }
 
 // ---- small helpers ----------------------------------------------------------------------------------

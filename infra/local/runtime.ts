@@ -2,7 +2,9 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { dynamoRepository } from '../../functions/adapters/dynamodb/repository.ts';
+import { Table } from '../../functions/adapters/dynamodb/table.ts';
 import { LOCAL_CLOCK } from '../../functions/adapters/environment.ts';
+import { enrolLocalSigner } from '../../functions/adapters/identity/local.ts';
 import { canonicalEmail, DEFAULT_SUBADDRESS_DOMAINS } from '../../functions/domain/email.ts';
 import { CHAINS } from '../../functions/domain/trail.ts';
 import { HANDLERS, HTTP_ROUTES } from '../../functions/handlers.ts';
@@ -12,11 +14,12 @@ import type { SweepReport } from '../../functions/usecases/sweeper.ts';
 import { LOCAL_REGION, localMachineArn } from './asl.ts';
 import { createLocalIssuer, type LocalIssuer } from './auth.ts';
 import { localConsole } from './console.ts';
-import { DEMO_DEFINITION, DEMO_PEOPLE } from './demo.ts';
+import { DEMO_DEFINITION, DEMO_PEOPLE, DEMO_REGULATED_DEFINITION } from './demo.ts';
 import { startDynamoDbLocal } from './dynamodb-local.ts';
 import { InvocationMeter, type RuntimeMeter, runtimeMeter, startDynamoMeter } from './dynamodb-meter.ts';
 import { startFaultProxy } from './fault-proxy.ts';
 import { type HttpHandler, startHttpGateway } from './http-gateway.ts';
+import { isLoopbackHost } from './loopback.ts';
 import { loadLocalMachines } from './machines.ts';
 import { freePort } from './ports.ts';
 import { readSesStore, type SentEmail, startSesLocal } from './ses-local.ts';
@@ -30,8 +33,16 @@ export const LOCAL_SENDER = 'tollgate@example.com';
 export interface LocalRuntimeOptions {
   /** Where everything is kept: DynamoDB files, executions, signing key, outbox. */
   dataDir: string;
-  /** Address every server binds to; loopback unless asked otherwise. */
+  /**
+   * Address the app binds to; loopback unless asked otherwise. Anything else needs `signIn: false`.
+   * The inbox, Step Functions and the proxies stay on loopback whatever this is.
+   */
   host?: string;
+  /**
+   * The local sign-in: `POST /local/token` and the console pages, which act as demo people and show
+   * mail links. Default true; false (`--no-sign-in`) serves none of it, so the app may face a network.
+   */
+  signIn?: boolean;
   /** The app's port (0 = any free port). */
   port?: number;
   /** The SES inbox's port (0 = any free port). */
@@ -60,6 +71,8 @@ export interface LocalRuntime {
   inboxUrl: string;
   stepFunctionsUrl: string;
   dynamoDbEndpoint: string;
+  /** The key that reaches this runtime's tables (kept in the data dir); any other sees none. Region: LOCAL_REGION. */
+  dynamoDbCredentials: { accessKeyId: string; secretAccessKey: string };
   issuer: LocalIssuer;
   /** Mail sent in this and earlier runs (the SES inbox forgets on restart; this does not). */
   outbox(): Promise<SentEmail[]>;
@@ -105,13 +118,24 @@ type Module = { handler: (event: unknown, context: unknown) => Promise<unknown> 
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
   const dataDir = resolve(options.dataDir);
   const host = options.host ?? '127.0.0.1';
+  const signIn = options.signIn ?? true;
+  // Before anything starts: the sign-in hands a token for any role to whoever reaches it.
+  if (signIn && !isLoopbackHost(host)) {
+    throw new Error(
+      `--host ${host} is not a loopback address, and the local sign-in would hand a token for any demo role ` +
+        `to whoever reaches it. Use --host 127.0.0.1, or add --no-sign-in to serve only the API, the ` +
+        `approval links and export downloads on ${host}.`,
+    );
+  }
+  // Servers that show mail or take task tokens never leave this machine.
+  const loopback = isLoopbackHost(host) ? host : '127.0.0.1';
   const log = options.log ?? (() => {});
   mkdirSync(dataDir, { recursive: true });
 
   const [dynamo, machines, inbox, appPort] = await Promise.all([
-    startDynamoDbLocal({ dataDir }),
+    startDynamoDbLocal({ dataDir, region: LOCAL_REGION }),
     loadLocalMachines(options.cacheDir ?? join(dataDir, 'cache')),
-    startSesLocal({ host, port: options.inboxPort ?? 0 }),
+    startSesLocal({ host: loopback, port: options.inboxPort ?? 0 }),
     options.port ? Promise.resolve(options.port) : freePort(host),
   ]);
   const stops: (() => Promise<void>)[] = [() => dynamo.stop(), () => inbox.stop()];
@@ -137,8 +161,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const sfnPort = await freePort('127.0.0.1');
     Object.assign(process.env, {
       AWS_REGION: LOCAL_REGION,
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
+      // DynamoDB Local's key (SES and Step Functions here take any key).
+      AWS_ACCESS_KEY_ID: dynamo.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: dynamo.credentials.secretAccessKey,
       AWS_ENDPOINT_URL_DYNAMODB: dynamoMeter?.url ?? dynamo.endpoint,
       AWS_ENDPOINT_URL_SES: mailProxy.url,
       AWS_ENDPOINT_URL_SFN: `http://127.0.0.1:${sfnPort}`,
@@ -157,9 +182,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       EXPORT_DIR: join(dataDir, 'exports'),
       EXPORT_URL_BASE: `${appUrl}/local/exports`,
       LOG_LEVEL: options.logLevel ?? 'INFO',
+      // E-signatures: the local sign-in (password + TOTP) stands in for Cognito with MFA.
+      LOCAL_SIGN_IN: '1',
     });
 
-    const dynamoClient = new DynamoDBClient({ endpoint: dynamo.endpoint });
+    const dynamoClient = new DynamoDBClient({
+      endpoint: dynamo.endpoint,
+      region: dynamo.region,
+      credentials: dynamo.credentials,
+    });
     if ((await ensureTables(dynamoClient, LOCAL_TABLES)).includes('created')) log('created tables');
     const repository = dynamoRepository(dynamoClient, LOCAL_TABLES);
     await seed(repository, log);
@@ -215,6 +246,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         issuer,
         outbox: () => outbox.all(),
         exportsDir: join(dataDir, 'exports'),
+        signIn,
+        enrolSigner: (email, password) =>
+          enrolLocalSigner(new Table(dynamoClient, LOCAL_TABLES.main, LOCAL_TABLES.trail), {
+            email,
+            password,
+          }),
         ...(clock instanceof ShiftableClock
           ? { timeTravel: { clock, sweep: () => invoke('sweeper', {}) } }
           : {}),
@@ -253,6 +290,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       inboxUrl: inbox.url,
       stepFunctionsUrl: sfn.url,
       dynamoDbEndpoint: dynamo.endpoint,
+      dynamoDbCredentials: dynamo.credentials,
       issuer,
       outbox: () => outbox.all(),
       resumed,
@@ -275,17 +313,18 @@ async function seed(
 ): Promise<void> {
   const at = new Date().toISOString();
   const actor = { type: 'system' as const, id: 'seed' };
-  if (!(await repository.getCurrentDefinition(DEMO_DEFINITION.id))) {
-    await repository.publishDefinition(DEMO_DEFINITION, {
-      chain: CHAINS.definition(DEMO_DEFINITION.id),
-      subject: { definitionId: DEMO_DEFINITION.id },
+  for (const definition of [DEMO_DEFINITION, DEMO_REGULATED_DEFINITION]) {
+    if (await repository.getCurrentDefinition(definition.id)) continue;
+    await repository.publishDefinition(definition, {
+      chain: CHAINS.definition(definition.id),
+      subject: { definitionId: definition.id },
       at,
       actor,
       action: 'definition.published',
-      definition: { id: DEMO_DEFINITION.id, version: DEMO_DEFINITION.version },
-      detail: { name: DEMO_DEFINITION.name, gates: DEMO_DEFINITION.gates.map((g) => g.id) },
+      definition: { id: definition.id, version: definition.version },
+      detail: { name: definition.name, gates: definition.gates.map((g) => g.id) },
     });
-    log(`seeded process "${DEMO_DEFINITION.name}" (${DEMO_DEFINITION.gates.length} gates)`);
+    log(`seeded process "${definition.name}" (${definition.gates.length} gates)`);
   }
   for (const person of Object.values(DEMO_PEOPLE)) {
     const email = canonicalEmail(person.email, DEFAULT_SUBADDRESS_DOMAINS);

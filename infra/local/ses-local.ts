@@ -4,6 +4,7 @@
 // process shares the same mailbox, and nothing survives a restart.
 import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
+import { guardServer } from './loopback.ts';
 
 // Loaded with require: a CommonJS module's default import differs between Node's ESM loader (the
 // exports object, factory at `.default`) and vitest/tsx interop (the factory itself). require() is
@@ -39,6 +40,8 @@ export async function startSesLocal(options: { host: string; port?: number }): P
     server.close();
     throw new Error(`SES local could not listen on ${options.host}:${options.port ?? 0}`);
   }
+  // The inbox shows every mail link: no page reaching it by a rebound DNS name may read it.
+  guardServer(server, options.host);
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
     url: `http://${host}:${address.port}`,

@@ -60,7 +60,7 @@ export class Driver {
     this.dynamo = new DynamoDBClient({
       endpoint: runtime.dynamoDbEndpoint,
       region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      credentials: runtime.dynamoDbCredentials,
     });
     this.repository = dynamoRepository(this.dynamo, LOCAL_TABLES);
   }

@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { guardServer } from './loopback.ts';
 
 const TARGET_PREFIX = 'AWSStepFunctions.';
 const MAX_BODY_BYTES = 2 * 1024 * 1024;
@@ -47,6 +48,8 @@ export async function startApiServer(
       resolve();
     });
   });
+  // Task tokens resume workflows: no page reaching this by a rebound DNS name may call it.
+  guardServer(server, options.host);
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : options.port;
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;

@@ -119,17 +119,30 @@ describe('the thin path: proposal → e-mail → link → decision → next stag
       'mail.sent',
       'decision.recorded',
       'gate.decided',
+      'mail.sent',
       'gate.followed',
       'stage.entered',
     ]);
     expect(verifyChain(trail, await t.repository.getTrailHead(CHAINS.project(projectId)))).toMatchObject({
       ok: true,
-      count: 7,
+      count: 8,
     });
     const decision = trail[3];
     expect(decision?.actor).toEqual({ type: 'person', id: people.sponsor.email, name: 'Sam Sponsor' });
     expect(decision?.packageHash).toBe(shownPackageHash(html));
     expect(decision?.source?.ip).toBe('127.0.0.1');
+    expect(trail[5]?.detail).toMatchObject({ to: people.sponsor.email, kind: 'receipt' });
+    const [receipt] = await t.mailTo(
+      people.sponsor.email,
+      1,
+      'Receipt: your decision (Go) on Thin path project',
+    );
+    const signature = decision?.detail.signature as { name: string; at: string; meaning: string };
+    expect(receipt?.body.text).toContain(`Signed by: Sam Sponsor <${people.sponsor.email}>`);
+    expect(receipt?.body.text).toContain(`Signed at: ${signature.at.slice(0, 19).replace('T', ' ')} UTC`);
+    expect(receipt?.body.text).toContain(`Meaning: ${signature.meaning}`);
+    expect(receipt?.body.text).toContain(`Version signed: ${shownPackageHash(html)}`);
+    expect(receipt?.body.html).toContain('Gate 1 of 3: Idea screen');
   });
 });
 

@@ -78,9 +78,11 @@ describe('exporting a project trail', () => {
     expect(vote.detail.signature).toEqual({
       name: 'Sam Sponsor',
       at: vote.at,
-      meaning: 'Kill: Gate 1 Idea screen',
+      meaning: 'Rejected: Gate 1 Idea screen, Kill',
+      packageHash: vote.packageHash,
+      method: 'link',
     });
-    expect(b.file.toString('utf8')).toContain(`Sam Sponsor; ${vote.at}; Kill: Gate 1 Idea screen`);
+    expect(b.file.toString('utf8')).toContain(`Sam Sponsor; ${vote.at}; Rejected: Gate 1 Idea screen, Kill`);
     expect(b.file.toString('utf8').split('\r\n')[0]).toBe(
       'chain,seq,at,action,actor_type,actor_id,actor_sub,actor_name,actor_role,project,gate,gate_instance,definition,source_ip,user_agent,package_hash,signature,detail,prev_hash,hash',
     );
@@ -170,7 +172,7 @@ describe('verifying and printing', () => {
     expect(verification.verification?.entries).toBeGreaterThan(20);
     expect(record.status).toBe(200);
     expect(html).toContain('Sam Sponsor');
-    expect(html).toContain('Kill: Gate 1 Idea screen');
+    expect(html).toContain('Rejected: Gate 1 Idea screen, Kill');
     expect(html).toContain('Signed off: close-out');
     expect(html).toContain("The project's trail verifies");
     expect((await trail(t, closedProject)).at(-1)?.action).toBe('trail.exported');

@@ -184,7 +184,7 @@ describe('a sequential chain of three approvers', () => {
     expect(beforeLast).toMatchObject({ status: 'in-review', currentGate: { sequence: 2, status: 'open' } });
     await until(t, projectId, (s) => s.stage?.gateId === 'launch', 'into stage 3');
     const mailed = (await trail(t, projectId))
-      .filter((e) => e.action === 'mail.sent' && e.subject?.sequence === 2)
+      .filter((e) => e.action === 'mail.sent' && e.subject?.sequence === 2 && e.detail.kind === 'request')
       .map((e) => e.detail.to);
     expect(mailed).toEqual([people.sponsor.email, people.finance.email, extraApprover.email]);
   });

@@ -44,7 +44,8 @@ describe('a restart keeps everything', () => {
     await until(t, projectId, (s) => s.status === 'in-stage', 'into stage 2');
     const outbox = await t.runtime.outbox();
     expect(outbox.filter((m) => m.subject.includes('Restart project')).map((m) => m.subject)).toEqual([
-      expect.stringContaining('Gate 1 of 3'),
+      expect.stringMatching(/^Decision needed: .*Gate 1 of 3/),
+      expect.stringMatching(/^Receipt: .*Gate 1 of 3/),
     ]);
     expect(await trailActions(t, projectId)).toEqual([
       'proposal.submitted',
@@ -52,6 +53,7 @@ describe('a restart keeps everything', () => {
       'mail.sent',
       'decision.recorded',
       'gate.decided',
+      'mail.sent',
       'gate.followed',
       'stage.entered',
     ]);

@@ -147,7 +147,7 @@ describe('the functions', () => {
       .filter(([id]) => actionsOf(id).includes('states:SendTaskSuccess'))
       .map(([, r]) => r.Metadata?.['tollgate:handler'])
       .sort();
-    expect(resumers).toEqual(['approval-pages', 'open-gate', 'sweeper']);
+    expect(resumers).toEqual(['admin-api', 'approval-pages', 'open-gate', 'sweeper']);
     const mailers = ofType('AWS::Lambda::Function')
       .filter(([id]) => actionsOf(id).includes('ses:SendEmail'))
       .map(([, r]) => r.Metadata?.['tollgate:handler'])
@@ -256,8 +256,13 @@ describe('the operator alarms', () => {
 describe('the HTTP API', () => {
   it('serves every registered route with its handler; only the approval links are public', () => {
     const routes = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties);
-    expect(routes.map((r) => r.RouteKey).sort()).toEqual(HTTP_ROUTES.map((r) => r.routeKey).sort());
-    for (const route of HTTP_ROUTES) {
+    // HEAD on the link too (link checkers send it), whether or not the registry lists it.
+    const linkHead = { routeKey: 'HEAD /a/{secret}', handler: 'approval-pages', auth: 'public' } as const;
+    const served = HTTP_ROUTES.some((r) => r.routeKey === linkHead.routeKey)
+      ? HTTP_ROUTES
+      : [...HTTP_ROUTES, linkHead];
+    expect(routes.map((r) => r.RouteKey).sort()).toEqual(served.map((r) => r.routeKey).sort());
+    for (const route of served) {
       const found = routes.find((r) => r.RouteKey === route.routeKey) as Record<string, unknown>;
       const isApprovalLink = route.routeKey.split(' ')[1] === '/a/{secret}';
       expect(route.auth, route.routeKey).toBe(isApprovalLink ? 'public' : 'jwt');
@@ -272,9 +277,9 @@ describe('the HTTP API', () => {
       expect(resources[functionId]?.Metadata?.['tollgate:handler'], route.routeKey).toBe(route.handler);
     }
     expect(routes.filter((r) => r.AuthorizationType === 'NONE').map((r) => r.RouteKey)).toEqual(
-      expect.arrayContaining(['GET /a/{secret}', 'POST /a/{secret}']),
+      expect.arrayContaining(['GET /a/{secret}', 'HEAD /a/{secret}', 'POST /a/{secret}']),
     );
-    expect(routes.filter((r) => r.AuthorizationType === 'NONE')).toHaveLength(2);
+    expect(routes.filter((r) => r.AuthorizationType === 'NONE')).toHaveLength(3);
   });
 
   it('throttles and logs access by route template, never by path (paths carry link secrets)', () => {

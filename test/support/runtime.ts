@@ -40,14 +40,15 @@ export interface TestRuntime {
 /** Starts the whole local runtime on free loopback ports in a temporary directory. */
 export async function startTestRuntime(
   dataDir = mkdtempSync(join(tmpdir(), 'tollgate-e2e-')),
-  options: Pick<LocalRuntimeOptions, 'logLevel' | 'log'> & { clock?: TestClock } = {},
+  options: Pick<LocalRuntimeOptions, 'logLevel' | 'log' | 'host' | 'signIn'> & { clock?: TestClock } = {},
 ): Promise<TestRuntime> {
   const clock = options.clock ?? new TestClock();
   const runtime = await startLocalRuntime({
     clock,
     sweepEveryMs: 0,
     dataDir,
-    host: '127.0.0.1',
+    host: options.host ?? '127.0.0.1',
+    ...(options.signIn === undefined ? {} : { signIn: options.signIn }),
     port: 0,
     inboxPort: 0,
     logLevel: options.logLevel ?? (process.env.TEST_LOG_LEVEL as LocalRuntimeOptions['logLevel']) ?? 'SILENT',
@@ -57,7 +58,7 @@ export async function startTestRuntime(
   const dynamo = new DynamoDBClient({
     endpoint: runtime.dynamoDbEndpoint,
     region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    credentials: runtime.dynamoDbCredentials,
   });
   const self: TestRuntime = {
     runtime,

@@ -1,12 +1,20 @@
 import { QueryCommand, type QueryCommandInput } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { TrailEvent } from '../../domain/trail.ts';
-import type { AgendaItem, ApprovalRequest, ConditionRecord, GateInstance } from '../../usecases/model.ts';
+import type {
+  AgendaItem,
+  ApprovalRequest,
+  ConditionRecord,
+  GateInstance,
+  MailEntry,
+} from '../../usecases/model.ts';
 import type { AgendaStore, GateStore } from '../../usecases/ports.ts';
 import { AGENDA_INDEX, AGENDA_SHARDS, keys, parseAgendaKey } from '../keys.ts';
 import { type Item, strip, type Table, toAttr } from './table.ts';
 
 const AGENDA_ATTRIBUTES = ['gsi2pk', 'gsi2sk'];
+/** Where gates opened by older versions kept their task token. */
+const LEGACY_TOKEN_ATTRIBUTE = 'taskToken';
 
 /** Gate instances and their approval requests, and the agenda the sweeper reads. */
 export class GateItems implements GateStore, AgendaStore {
@@ -23,12 +31,12 @@ export class GateItems implements GateStore, AgendaStore {
             ...(agendaAt ? keys.gateAgenda(gate.projectId, gate.sequence, agendaAt) : {}),
             type: 'gate',
             ...gate,
-            taskToken,
           },
           'attribute_not_exists(pk)',
         ),
         guard: 'new-gate',
       },
+      { op: this.table.put(tokenItem(gate.projectId, gate.sequence, taskToken)) },
       ...requests.map((r) => ({ op: this.table.put(requestItem(r)) })),
       {
         // The execution the project was owed has begun: off the agenda.
@@ -47,9 +55,12 @@ export class GateItems implements GateStore, AgendaStore {
 
   async storeTaskToken(projectId: string, sequence: number, taskToken: string): Promise<void> {
     await this.table.transact([
+      { op: this.table.put(tokenItem(projectId, sequence, taskToken)) },
       {
+        // Only beside an existing instance; a token an older version kept on the gate goes.
         op: this.table.update(keys.gate(projectId, sequence), {
-          set: { taskToken },
+          set: {},
+          remove: [LEGACY_TOKEN_ATTRIBUTE],
           condition: 'attribute_exists(pk)',
         }),
       },
@@ -57,8 +68,12 @@ export class GateItems implements GateStore, AgendaStore {
   }
 
   async readTaskToken(projectId: string, sequence: number): Promise<string | undefined> {
-    const item = await this.table.get(keys.gate(projectId, sequence), 'taskToken');
-    return item?.taskToken as string | undefined;
+    const item = await this.table.get(keys.taskToken(projectId, sequence), 'taskToken');
+    if (item) return item.taskToken as string;
+    // Gates opened before tokens had their own item kept it on the gate (data dirs and tables
+    // from then); the wait's next OpenGate moves it (storeTaskToken).
+    const legacy = await this.table.get(keys.gate(projectId, sequence), LEGACY_TOKEN_ATTRIBUTE);
+    return legacy?.[LEGACY_TOKEN_ATTRIBUTE] as string | undefined;
   }
 
   async getGate(projectId: string, sequence: number): Promise<GateInstance | undefined> {
@@ -89,7 +104,10 @@ export class GateItems implements GateStore, AgendaStore {
           ...(escalated ? { escalatedAt: escalated.at } : {}),
         },
         remove: agendaAt ? [] : AGENDA_ATTRIBUTES,
-        condition: 'version = :version',
+        // Escalated once: of two sweeps escalating at once, one records it.
+        condition: escalated
+          ? 'version = :version AND attribute_not_exists(escalatedAt)'
+          : 'version = :version',
         values: { ':version': gate.version },
       }),
       guard: 'gate-unchanged' as const,
@@ -162,6 +180,13 @@ export class GateItems implements GateStore, AgendaStore {
           });
         else if (parsed?.kind === 'P')
           due.push({ kind: 'project', projectId: parsed.projectId, at: parsed.at });
+        else if (parsed?.kind === 'M')
+          due.push({
+            kind: 'mail',
+            projectId: parsed.mail.projectId,
+            mail: parsed.mail as MailEntry,
+            at: parsed.at,
+          });
       }
       start = out.LastEvaluatedKey;
     } while (start && due.length < limit);
@@ -173,11 +198,19 @@ export class GateItems implements GateStore, AgendaStore {
   }
 }
 
-/** A gate instance as the domain sees it: never its task token. */
+/** A gate instance as the domain sees it: never a task token (one an older version kept on it). */
 function gateOf(item: Item | undefined): GateInstance | undefined {
   if (!item) return undefined;
-  const { taskToken: _never, ...gate } = item;
+  const { [LEGACY_TOKEN_ATTRIBUTE]: _never, ...gate } = item;
   return strip<GateInstance>(gate);
+}
+
+/**
+ * The task token a gate instance's wait resumes with, in a partition of its own (not on the
+ * gate): IAM denies TOKEN# items to every function that does not resume a workflow (ADR 0012).
+ */
+function tokenItem(projectId: string, sequence: number, taskToken: string): Item {
+  return { ...keys.taskToken(projectId, sequence), type: 'task-token', taskToken };
 }
 
 export function requestItem(r: ApprovalRequest): Item {

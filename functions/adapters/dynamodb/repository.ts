@@ -4,8 +4,10 @@ import { requireEnv } from '../environment.ts';
 import { DefinitionItems } from './definitions.ts';
 import { GateItems } from './gates.ts';
 import { JobItems } from './jobs.ts';
+import { MailItems } from './mail.ts';
 import { PeopleItems } from './people.ts';
 import { ProjectItems } from './projects.ts';
+import { SigningItems } from './signing.ts';
 import { Table } from './table.ts';
 import { TrailItems } from './trail.ts';
 import { LinkVoteItems } from './votes.ts';
@@ -31,6 +33,8 @@ export function dynamoRepository(client: DynamoDBClient, tables: TableNames): Re
     new LinkVoteItems(table),
     new TrailItems(table),
     new JobItems(table),
+    new MailItems(table),
+    new SigningItems(table),
   );
 }
 

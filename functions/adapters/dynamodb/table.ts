@@ -1,11 +1,13 @@
 import {
   type DynamoDBClient,
   GetItemCommand,
+  PutItemCommand,
   QueryCommand,
   type QueryCommandInput,
   TransactionCanceledException,
   type TransactWriteItem,
   TransactWriteItemsCommand,
+  UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import {
@@ -26,12 +28,28 @@ type Key = { pk: string; sk: string };
 export const toAttr = (item: Item) =>
   marshall(item, { removeUndefinedValues: true, convertClassInstanceToMap: true });
 export const epochSeconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
-/** Trail head moved (or a transaction conflicted): another write on the chain won; re-read and retry. */
-const TRAIL_RETRIES = 8;
+/**
+ * A chain's head takes one writer at a time, so a burst on one project (fifty clicks on one
+ * link, a refusal trailed for each) has writers losing to each other. A loser re-reads the head
+ * and tries again after a random pause whose ceiling doubles ("full jitter"), for about
+ * TRAIL_PATIENCE_MS in all: the burst drains instead of colliding again and again, and what still
+ * loses comes back as `busy` well inside a request's time limit.
+ */
+const TRAIL_PATIENCE_MS = 5_000;
+const BACKOFF_FIRST_MS = 4;
+const BACKOFF_CEILING_MS = 250;
 
-/** Another transaction on the same items was in flight, or a chain head moved: retry. */
-export class RaceLostError extends Error {
+/**
+ * Another transaction on the same items was in flight, or a chain head moved: retry. A
+ * WriteRejectedError (`busy`) so that, once retries are spent, each use case answers it as a
+ * write that lost (a decision: 409, look again) rather than as an internal error.
+ */
+export class RaceLostError extends WriteRejectedError {
   override readonly name = 'RaceLostError';
+  constructor(why: string) {
+    super(['busy']);
+    this.message = why;
+  }
 }
 
 /**
@@ -76,6 +94,26 @@ export class Table {
       start = out.LastEvaluatedKey;
     } while (start);
     return items;
+  }
+
+  /** Adds one to a counter item (made on first use, expiring at `expiresAtEpoch`); the new count. */
+  async increment(key: Key, expiresAtEpoch: number): Promise<number> {
+    const out = await this.client.send(
+      new UpdateItemCommand({
+        TableName: this.name,
+        Key: toAttr(key),
+        UpdateExpression: 'ADD #count :one SET #ttl = if_not_exists(#ttl, :ttl)',
+        ExpressionAttributeNames: { '#count': 'count', '#ttl': 'expiresAtEpoch' },
+        ExpressionAttributeValues: toAttr({ ':one': 1, ':ttl': expiresAtEpoch }),
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    return Number(out.Attributes?.count?.N ?? 0);
+  }
+
+  /** Writes one item on its own (no transaction, no trail): counters and sessions. */
+  async putItem(item: Item): Promise<void> {
+    await this.client.send(new PutItemCommand({ TableName: this.name, Item: toAttr(item) }));
   }
 
   put(item: Item, condition?: string, values?: Item, tableName = this.name): TransactWriteItem {
@@ -178,6 +216,7 @@ export class Table {
     options: { seal?: boolean } = {},
   ): Promise<TrailEntry[]> {
     const chains = [...new Set(events.map((e) => e.chain))];
+    const giveUpAt = Date.now() + TRAIL_PATIENCE_MS;
     for (let attempt = 1; ; attempt++) {
       const steps = typeof ops === 'function' ? await ops() : ops;
       const entries: TrailEntry[] = [];
@@ -230,10 +269,9 @@ export class Table {
         await this.transact([...steps, ...trailOps]);
         return entries;
       } catch (error) {
-        const raceLost = error instanceof RaceLostError;
-        if (!raceLost || attempt >= TRAIL_RETRIES) throw error;
-        // Jittered backoff so racing writers stop colliding.
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
+        if (!(error instanceof RaceLostError) || Date.now() >= giveUpAt) throw error;
+        const ceiling = Math.min(BACKOFF_CEILING_MS, BACKOFF_FIRST_MS * 2 ** attempt);
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
       }
     }
   }

@@ -1,14 +1,14 @@
-import type { TrailEvent } from '../../domain/trail.ts';
 import type { ApprovalLink, ApprovalRequest, VoteRecord } from '../../usecases/model.ts';
-import type { LinkVoteStore, MailKind } from '../../usecases/ports.ts';
+import type { LinkVoteStore } from '../../usecases/ports.ts';
 import { keys } from '../keys.ts';
 import { requestItem } from './gates.ts';
+import { owedReceiptItem } from './mail.ts';
 import { epochSeconds, type Guarded, strip, type Table } from './table.ts';
 
 /** Links are kept a month past their expiry, so a late click still gets a clear answer. */
 const LINK_RETENTION_SECONDS = 30 * 86400;
 
-/** Approval links, mail state of requests, votes, and hand-overs (delegation, reassignment). */
+/** Approval links, votes, and hand-overs (delegation, reassignment); mail state is in the ledger (mail.ts). */
 export class LinkVoteItems implements LinkVoteStore {
   constructor(private readonly table: Table) {}
 
@@ -35,33 +35,6 @@ export class LinkVoteItems implements LinkVoteStore {
     if (request.linkHash && request.linkHash !== link.hash)
       ops.push({ op: this.supersede(request.linkHash, { at: link.issuedAt, by: 'reminder' }) });
     await this.table.transact(ops);
-  }
-
-  async markMailed(
-    request: ApprovalRequest,
-    kind: MailKind,
-    sent: { at: string; messageId: string },
-    event: TrailEvent,
-  ): Promise<void> {
-    const key = keys.request(request.projectId, request.sequence, request.approver);
-    const op =
-      kind === 'request'
-        ? this.table.update(key, { set: { sentAt: sent.at, messageId: sent.messageId }, remove: ['retryAt'] })
-        : this.table.update(key, { set: { remindedAt: sent.at }, add: { reminders: 1 } });
-    await this.table.withTrail([event], [{ op }]);
-  }
-
-  async markMailFailed(
-    request: ApprovalRequest,
-    failed: { attempts: number; retryAt: string },
-  ): Promise<void> {
-    await this.table.transact([
-      {
-        op: this.table.update(keys.request(request.projectId, request.sequence, request.approver), {
-          set: { sendAttempts: failed.attempts, retryAt: failed.retryAt },
-        }),
-      },
-    ]);
   }
 
   async getLink(hash: string): Promise<ApprovalLink | undefined> {
@@ -103,6 +76,9 @@ export class LinkVoteItems implements LinkVoteStore {
           remove: ['gsi1pk', 'gsi1sk'],
         }),
       },
+      // The approver's receipt, owed from now: the workflow step the decision wakes sends it, or
+      // the sweeper, whichever comes first; the ledger lets only one of them send.
+      { op: this.table.put(owedReceiptItem(vote)) },
     ]);
   }
 
