@@ -4,9 +4,10 @@ import { CliError, EXIT, reportError, setJsonMode } from './commands/errors.ts';
 import { trailCommands } from './commands/trail.ts';
 
 /**
- * `npm run tollgate -- <command>`: operator commands. The definition commands work on a
- * deployed table (AWS credentials from the environment); `trail …` talks to the API by URL
- * with a bearer token. Exit codes are the same for every command (see `--help`).
+ * `npm run tollgate -- <command>`: operator commands. `defs validate` checks a definition file
+ * on this machine; the other definition commands work on a deployed table (AWS credentials from
+ * the environment); `trail …` talks to the API by URL with a bearer token. Exit codes are the
+ * same for every command (see `--help`).
  */
 const program = new Command('tollgate')
   .description('tollgate operator commands')

@@ -1,12 +1,28 @@
-import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { CliError, EXIT } from './errors.ts';
+import type { ProcessDefinition } from '../../functions/domain/definition.ts';
+import { CliError, EXIT, usageError } from './errors.ts';
 
 /**
- * Definition commands against a deployed table (AWS credentials and region from the
- * environment, as for any AWS CLI): print the demo process, check a file, publish a version.
+ * Definition commands: check a definition file (YAML or JSON, as kept in `definitions/`), print
+ * the demo process, and publish a version to a deployed table (AWS credentials and region from
+ * the environment, as for any AWS CLI).
  */
 export function definitionCommands(program: Command): void {
+  const defs = program.command('defs').description('process definition files (YAML or JSON)');
+  defs
+    .command('validate')
+    .description('validate a definition file: OK with its process and gates, or each problem at its line')
+    .argument('<file>', 'the definition (YAML or JSON)')
+    .option('--json', 'print the result as one JSON object')
+    .addHelpText(
+      'after',
+      '\nPrints each problem as file:line:col path: message.\nExit codes: 0 valid; 1 it has problems; 2 usage error (the file cannot be read).',
+    )
+    .action(validate);
+  // The command's earlier name, kept for scripts that use it.
+  program.command('check-definition', { hidden: true }).argument('<file>').option('--json').action(validate);
+
   program
     .command('print-demo-definition')
     .description('print the three-gate demo process as JSON, to start from')
@@ -16,18 +32,9 @@ export function definitionCommands(program: Command): void {
     });
 
   program
-    .command('check-definition')
-    .description('validate a definition file; problems are named by path')
-    .argument('<file>', 'the definition (JSON)')
-    .action(async (file: string) => {
-      const definition = await load(file);
-      console.log(`${definition.id} v${definition.version}: ${definition.gates.length} gates, valid`);
-    });
-
-  program
     .command('publish-definition')
     .description('validate and publish a new version of a definition, straight to the tables')
-    .argument('<file>', 'the definition (JSON)')
+    .argument('<file>', 'the definition (YAML or JSON)')
     .option('--table <name>', 'the main table (stack output TableName)')
     .option('--trail-table <name>', 'the trail table (stack output TrailTableName)')
     .option('--actor <id>', 'who publishes, for the trail', process.env.USER ?? 'cli')
@@ -44,16 +51,48 @@ export function definitionCommands(program: Command): void {
     });
 }
 
+async function validate(file: string, options: { json?: boolean }): Promise<void> {
+  const { formatFileProblem, parseDefinitionFile } = await import(
+    '../../functions/domain/definition-file.ts'
+  );
+  const parsed = parseDefinitionFile(await read(file));
+  if (options.json)
+    console.log(
+      JSON.stringify(
+        parsed.ok
+          ? { ok: true, file, ...summary(parsed.value) }
+          : { ok: false, file, problems: parsed.problems },
+      ),
+    );
+  else if (parsed.ok) {
+    const { id, version, name, gates } = summary(parsed.value);
+    console.log(`OK: ${file}: ${id} v${version} "${name}", ${gates.length} gates: ${gates.join(', ')}`);
+  } else for (const p of parsed.problems) console.log(formatFileProblem(file, p));
+  if (!parsed.ok) process.exitCode = EXIT.failed;
+}
+
+function summary({ id, version, name, gates }: ProcessDefinition) {
+  return { id, version, name, gates: gates.map((g) => g.id) };
+}
+
 /** The definition in a file, validated (the schema loaded only when needed: zod is slow to load). */
-async function load(path: string) {
-  const { parseProcessDefinition } = await import('../../functions/domain/definition-schema.ts');
-  let input: unknown;
-  try {
-    input = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (error) {
-    throw new CliError(EXIT.failed, `${path}: ${error instanceof Error ? error.message : String(error)}`);
+async function load(file: string): Promise<ProcessDefinition> {
+  const { parseDefinitionFile } = await import('../../functions/domain/definition-file.ts');
+  const parsed = parseDefinitionFile(await read(file));
+  if (!parsed.ok) {
+    // Printed as `file:line:col path: message`, the same lines as `defs validate`.
+    const problems = parsed.problems.map((p) => ({
+      path: `${file}:${p.line}:${p.col} ${p.path}`,
+      message: p.message,
+    }));
+    throw new CliError(EXIT.failed, `${file} is not a valid definition`, problems);
   }
-  const parsed = parseProcessDefinition(input);
-  if (!parsed.ok) throw new CliError(EXIT.failed, `${path} is not a valid definition`, parsed.problems);
   return parsed.value;
+}
+
+async function read(file: string): Promise<string> {
+  return readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    const why = { ENOENT: 'no such file', EISDIR: 'it is a folder' }[error.code ?? ''] ?? error.message;
+    throw usageError(`cannot read ${file}: ${why}`);
+  });
 }

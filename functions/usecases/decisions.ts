@@ -79,7 +79,25 @@ export async function viewDecision(
   if (link.superseded) throw new LinkGoneError(SUPERSEDED[link.superseded.by]);
   if (link.usedAt) throw new LinkGoneError('this approval link has already been used');
   if (link.expiresAt <= nowIso(ports)) throw new LinkGoneError('this approval link has expired');
-  const gate = await ports.repository.getGate(link.projectId, link.sequence);
+  const [{ gate, requests, mine }, { project, definition }] = await Promise.all([
+    openGateFor(ports, link),
+    loadProjectAndDefinition(ports, link.projectId),
+  ]);
+  return { approver: link.approver, approverName: mine.name, link, gate, project, definition, requests };
+}
+
+/**
+ * The link's gate instance, still open and intact, and the link's request, still pending on
+ * this link. What a concurrent vote can change: a decision that lost a race reads only this again.
+ */
+async function openGateFor(
+  ports: Pick<Ports, 'repository' | 'log'>,
+  link: ApprovalLink,
+): Promise<{ gate: GateInstance; requests: ApprovalRequest[]; mine: ApprovalRequest }> {
+  const [gate, requests] = await Promise.all([
+    ports.repository.getGate(link.projectId, link.sequence),
+    ports.repository.listRequests(link.projectId, link.sequence),
+  ]);
   if (!gate) throw new NotFoundError('this approval link is not known');
   if (gate.status !== 'open') throw new LinkGoneError('this gate has already been decided');
   // What you see is what you sign: the package is hashed again on every view and decision, so
@@ -92,15 +110,13 @@ export async function viewDecision(
     });
     throw new PackageIntegrityError();
   }
-  const requests = await ports.repository.listRequests(link.projectId, link.sequence);
   const mine = requests.find((r) => r.approver === link.approver);
   // The link was read just before a concurrent post of it committed: it is used, not replaced.
   if (mine?.status === 'decided' && mine.linkHash === link.hash)
     throw new LinkGoneError('this approval link has already been used');
   if (mine?.status !== 'pending' || mine.linkHash !== link.hash)
     throw new LinkGoneError('this approval link was replaced by a newer one or handed to someone else');
-  const { project, definition } = await loadProjectAndDefinition(ports, link.projectId);
-  return { approver: link.approver, approverName: mine.name, link, gate, project, definition, requests };
+  return { gate, requests, mine };
 }
 
 export interface DecisionReceipt {
@@ -259,7 +275,11 @@ export async function decide(
       // `busy`: the repository already retried for seconds; answer now, inside the request's time.
       if (attempt >= VOTE_ATTEMPTS + gate.approvers.length || error.guards.includes('busy'))
         throw new ConflictError('the gate is busy; open the page again and decide');
-      view = await viewDecision(ports, args.secret);
+      // Jittered backoff, so approvers voting at once stop colliding. Only the gate and its
+      // requests move under a race: the link, project and definition stand.
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 15 * attempt));
+      const again = await openGateFor(ports, view.link);
+      view = { ...view, gate: again.gate, requests: again.requests };
       continue;
     }
 

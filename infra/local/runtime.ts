@@ -1,12 +1,12 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { dynamoRepository } from '../../functions/adapters/dynamodb/repository.ts';
 import { Table } from '../../functions/adapters/dynamodb/table.ts';
 import { LOCAL_CLOCK } from '../../functions/adapters/environment.ts';
 import { enrolLocalSigner } from '../../functions/adapters/identity/local.ts';
 import { canonicalEmail, DEFAULT_SUBADDRESS_DOMAINS } from '../../functions/domain/email.ts';
-import { CHAINS } from '../../functions/domain/trail.ts';
+import { CHAINS, canonicalJson } from '../../functions/domain/trail.ts';
 import { HANDLERS, HTTP_ROUTES } from '../../functions/handlers.ts';
 import type { AnchorReport } from '../../functions/usecases/anchoring.ts';
 import type { Clock } from '../../functions/usecases/ports.ts';
@@ -14,7 +14,7 @@ import type { SweepReport } from '../../functions/usecases/sweeper.ts';
 import { LOCAL_REGION, localMachineArn } from './asl.ts';
 import { createLocalIssuer, type LocalIssuer } from './auth.ts';
 import { localConsole } from './console.ts';
-import { DEMO_DEFINITION, DEMO_PEOPLE, DEMO_REGULATED_DEFINITION } from './demo.ts';
+import { DEMO_PEOPLE, readDefinitionFiles } from './demo.ts';
 import { startDynamoDbLocal } from './dynamodb-local.ts';
 import { InvocationMeter, type RuntimeMeter, runtimeMeter, startDynamoMeter } from './dynamodb-meter.ts';
 import { startFaultProxy } from './fault-proxy.ts';
@@ -306,15 +306,26 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   }
 }
 
-/** The demo process and people, on first start. */
+/**
+ * The processes of `definitions/` and the demo people. A file whose version is newer than the one
+ * published is published (so a PMO admin raises the version to change a process); a published
+ * version never changes, so a file edited without a new version is only pointed out.
+ */
 async function seed(
   repository: ReturnType<typeof dynamoRepository>,
   log: (message: string) => void,
 ): Promise<void> {
   const at = new Date().toISOString();
   const actor = { type: 'system' as const, id: 'seed' };
-  for (const definition of [DEMO_DEFINITION, DEMO_REGULATED_DEFINITION]) {
-    if (await repository.getCurrentDefinition(definition.id)) continue;
+  for (const { file, definition } of readDefinitionFiles()) {
+    const current = await repository.getCurrentDefinition(definition.id);
+    if (current && current.version >= definition.version) {
+      if (current.version === definition.version && canonicalJson(current) !== canonicalJson(definition))
+        log(
+          `${relative(process.cwd(), file)}: ${definition.id} v${definition.version} differs from the published one; raise its version to publish it`,
+        );
+      continue;
+    }
     await repository.publishDefinition(definition, {
       chain: CHAINS.definition(definition.id),
       subject: { definitionId: definition.id },

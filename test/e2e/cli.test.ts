@@ -27,7 +27,8 @@ interface Run {
 function tollgate(args: string[], env: Record<string, string> = {}): Promise<Run> {
   const { TOLLGATE_URL: _url, TOLLGATE_TOKEN: _token, ...inherited } = process.env;
   return new Promise((resolve, reject) => {
-    const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), ['cli/tollgate.ts', ...args], {
+    // `npm run tollgate` is `tsx cli/tollgate.ts`: the same, but without the tsx launcher's own node process.
+    const child = spawn(process.execPath, ['--import', 'tsx', 'cli/tollgate.ts', ...args], {
       cwd: ROOT,
       env: {
         ...inherited,

@@ -1,18 +1,13 @@
 /**
  * The identity providers behind e-signatures. Cognito cannot run here: a loopback server
  * speaks its JSON protocol (InitiateAuth, RespondToAuthChallenge, error types) so the adapter's
- * requests and its reading of every answer are checked. The local sign-in runs on DynamoDB Local.
+ * requests and its reading of every answer are checked. The local sign-in needs DynamoDB Local:
+ * it is tested in test/integration/repository.test.ts, beside the other adapters on one instance.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { Secret, TOTP } from 'otpauth';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Table } from '../../functions/adapters/dynamodb/table.ts';
+import { afterAll, describe, expect, it } from 'vitest';
 import { CognitoIdentityVerifier } from '../../functions/adapters/identity/cognito.ts';
-import { enrolLocalSigner, LocalIdentityVerifier } from '../../functions/adapters/identity/local.ts';
-import { startDynamoDbLocal } from '../../infra/local/dynamodb-local.ts';
-import { ensureTables } from '../../infra/local/table.ts';
 
 const CLIENT_ID = 'signature-client-id';
 const APPROVER = 'sam.sponsor@example.com';
@@ -155,67 +150,6 @@ describe('Cognito as the identity behind an e-signature', () => {
     const verifier = await verifierFor(goodClaims);
     await expect(verifier.verify('throttled@example.com', { password: 'x' })).rejects.toThrow(
       /TooManyRequestsException/,
-    );
-  });
-});
-
-describe('the local sign-in', () => {
-  let dynamo: Awaited<ReturnType<typeof startDynamoDbLocal>>;
-  let table: Table;
-  let now = new Date('2030-01-01T10:00:00Z');
-
-  beforeAll(async () => {
-    dynamo = await startDynamoDbLocal({});
-    const client = new DynamoDBClient({
-      endpoint: dynamo.endpoint,
-      region: dynamo.region,
-      credentials: dynamo.credentials,
-    });
-    await ensureTables(client, { main: 'identity-main', trail: 'identity-trail' });
-    table = new Table(client, 'identity-main', 'identity-trail');
-  }, 60_000);
-  afterAll(async () => {
-    await dynamo?.stop();
-  });
-
-  it('checks the password and a TOTP code, each code once, and refuses who is not enrolled', async () => {
-    // Prepare
-    const enrolled = await enrolLocalSigner(table, { email: APPROVER, password: 'a-long-password', now });
-    const verifier = new LocalIdentityVerifier(table, () => now);
-    const authenticator = new TOTP({ secret: Secret.fromBase32(enrolled.secret) });
-    const code = authenticator.generate({ timestamp: now.getTime() });
-    // Act / Assess
-    expect(enrolled.otpauthUri).toMatch(/^otpauth:\/\/totp\/tollgate:sam\.sponsor%40example\.com\?/);
-    expect(await verifier.verify(APPROVER, { password: 'wrong-password' })).toEqual({
-      ok: false,
-      refused: 'password',
-    });
-    expect(await verifier.verify(APPROVER, { password: 'a-long-password' })).toEqual({ ok: true });
-    expect(await verifier.verify(APPROVER, { password: 'a-long-password', code: '000000' })).toMatchObject({
-      ok: false,
-    });
-    expect(await verifier.verify(APPROVER, { password: 'a-long-password', code })).toEqual({
-      ok: true,
-      sub: enrolled.sub,
-    });
-    expect(await verifier.verify(APPROVER, { password: 'a-long-password', code })).toEqual({
-      ok: false,
-      refused: 'code',
-    });
-    now = new Date(now.getTime() + 30_000);
-    const next = authenticator.generate({ timestamp: now.getTime() });
-    expect(await verifier.verify(APPROVER, { password: 'a-long-password', code: next })).toMatchObject({
-      ok: true,
-    });
-    expect(await verifier.verify('nobody@example.com', { password: 'a-long-password' })).toEqual({
-      ok: false,
-      refused: 'not-enrolled',
-    });
-  });
-
-  it('refuses a password shorter than 12 characters at enrolment', async () => {
-    await expect(enrolLocalSigner(table, { email: APPROVER, password: 'short' })).rejects.toThrow(
-      /12 to 200/,
     );
   });
 });

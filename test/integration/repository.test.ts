@@ -1,9 +1,23 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+// The DynamoDB adapters against DynamoDB Local: one in-memory instance for the file (a JVM start
+// costs seconds of CPU), each describe on tables of its own. The repository; task tokens in a
+// partition of their own; the local sign-in behind e-signatures.
+import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { Secret, TOTP } from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamoRepository } from '../../functions/adapters/dynamodb/repository.ts';
-import { agendaShard } from '../../functions/adapters/keys.ts';
+import { Table } from '../../functions/adapters/dynamodb/table.ts';
+import { enrolLocalSigner, LocalIdentityVerifier } from '../../functions/adapters/identity/local.ts';
+import { agendaShard, keys } from '../../functions/adapters/keys.ts';
+import type { GateDefinition } from '../../functions/domain/definition.ts';
+import { buildGatePackage, gatePackageHash } from '../../functions/domain/gate-package.ts';
 import { CHAINS, type TrailEvent, verifyChain } from '../../functions/domain/trail.ts';
-import type { ConditionRecord, Project } from '../../functions/usecases/model.ts';
+import type {
+  ApprovalRequest,
+  ConditionRecord,
+  GateInstance,
+  Project,
+} from '../../functions/usecases/model.ts';
 import { type Repository, WriteRejectedError } from '../../functions/usecases/ports.ts';
 import { DEMO_DEFINITION } from '../../infra/local/demo.ts';
 import { type DynamoDbLocal, startDynamoDbLocal } from '../../infra/local/dynamodb-local.ts';
@@ -272,5 +286,231 @@ describe('the DynamoDB repository', () => {
     expect(await repository.getIdempotencyKey('sub-1', 'retry-1')).toMatchObject({
       projectId: record.projectId,
     });
+  });
+});
+
+// Task tokens live in a partition of their own (TOKEN#<project>#<seq>), never on the gate item,
+// so IAM can deny them to every function that does not resume a workflow (ADR 0012).
+describe('task tokens in the DynamoDB repository', () => {
+  const TOKEN_TABLES = { main: 'task-tokens-test', trail: 'task-tokens-test-trail' };
+  const OPENED_AT = '2026-11-25T10:00:00.000Z';
+  const DUE_AT = '2026-12-02T10:00:00.000Z';
+
+  /** The repository on this describe's own tables. */
+  let tokens: Repository;
+
+  beforeAll(async () => {
+    await ensureTables(client, TOKEN_TABLES);
+    tokens = dynamoRepository(client, TOKEN_TABLES);
+  });
+
+  /** The raw item under a key, as stored (undefined when there is none). */
+  const rawItem = async (key: { pk: string; sk: string }) => {
+    const out = await client.send(
+      new GetItemCommand({ TableName: TOKEN_TABLES.main, Key: marshall(key), ConsistentRead: true }),
+    );
+    return out.Item ? unmarshall(out.Item) : undefined;
+  };
+
+  const projectInReview = (projectId: string): Project => ({
+    projectId,
+    title: 'Token project',
+    summary: 'For the task token tests.',
+    fields: { estimatedCost: 1000, risk: 'low' },
+    requester: { email: 'riley.requester@example.com', name: 'Riley' },
+    sponsorEmail: 'sam.sponsor@example.com',
+    definition: { id: DEMO_DEFINITION.id, version: DEMO_DEFINITION.version },
+    status: 'in-review',
+    lastSequence: 1,
+    submittedAt: OPENED_AT,
+    updatedAt: OPENED_AT,
+    version: 0,
+  });
+
+  const demoEvent = (projectId: string, action: string): TrailEvent => ({
+    chain: CHAINS.project(projectId),
+    subject: { projectId },
+    at: new Date().toISOString(),
+    actor: { type: 'system', id: 'test' },
+    action,
+    definition: { id: DEMO_DEFINITION.id, version: DEMO_DEFINITION.version },
+    detail: {},
+  });
+
+  /** Gate instance 1 of a project, open, awaiting one approver. */
+  function gateOf(projectId: string): { gate: GateInstance; requests: ApprovalRequest[] } {
+    const definition = DEMO_DEFINITION;
+    const gateDefinition = definition.gates[0] as GateDefinition;
+    const pkg = buildGatePackage({
+      project: projectInReview(projectId),
+      definition,
+      gate: gateDefinition,
+      sequence: 1,
+      openedAt: OPENED_AT,
+      dueAt: DUE_AT,
+    });
+    const approver = 'sam.sponsor@example.com';
+    return {
+      gate: {
+        projectId,
+        sequence: 1,
+        gateId: gateDefinition.id,
+        kind: pkg.kind,
+        status: 'open',
+        package: pkg,
+        packageHash: gatePackageHash(pkg),
+        approvers: [approver],
+        rule: gateDefinition.rule,
+        sla: {},
+        openedAt: OPENED_AT,
+        dueAt: DUE_AT,
+        version: 0,
+      },
+      requests: [{ projectId, sequence: 1, approver, name: 'Sam', status: 'pending', dueAt: DUE_AT }],
+    };
+  }
+
+  async function openedGate(projectId: string, taskToken: string): Promise<GateInstance> {
+    await tokens.createProject(projectInReview(projectId), [demoEvent(projectId, 'proposal.submitted')]);
+    const { gate, requests } = gateOf(projectId);
+    await tokens.openGate({
+      gate,
+      requests,
+      taskToken,
+      agendaAt: undefined,
+      events: [demoEvent(projectId, 'gate.opened')],
+    });
+    return gate;
+  }
+
+  it('keeps the token of a new gate in an item of its own partition, never on the gate item', async () => {
+    // Prepare
+    const projectId = crypto.randomUUID();
+
+    // Act
+    await openedGate(projectId, 'token-opened');
+
+    // Assess: the token item holds it; the gate item (read raw, all attributes) does not.
+    const tokenKey = keys.taskToken(projectId, 1);
+    expect(tokenKey.pk.startsWith('TOKEN#')).toBe(true);
+    expect(tokenKey.pk).not.toBe(keys.gate(projectId, 1).pk);
+    expect(await rawItem(tokenKey)).toMatchObject({ taskToken: 'token-opened' });
+    const gateItem = await rawItem(keys.gate(projectId, 1));
+    expect(gateItem).toMatchObject({ type: 'gate', status: 'open' });
+    expect(gateItem).not.toHaveProperty('taskToken');
+    expect(await tokens.readTaskToken(projectId, 1)).toBe('token-opened');
+    // A gate's other readers never meet it.
+    expect(await tokens.getGate(projectId, 1)).not.toHaveProperty('taskToken');
+    expect((await tokens.listGates(projectId)).map((g) => g.sequence)).toEqual([1]);
+  });
+
+  it('replaces the token in its own item when a wait is redelivered, the gate item untouched by it', async () => {
+    // Prepare
+    const projectId = crypto.randomUUID();
+    await openedGate(projectId, 'token-first');
+
+    // Act
+    await tokens.storeTaskToken(projectId, 1, 'token-second');
+
+    // Assess
+    expect(await tokens.readTaskToken(projectId, 1)).toBe('token-second');
+    expect(await rawItem(keys.taskToken(projectId, 1))).toMatchObject({ taskToken: 'token-second' });
+    expect(await rawItem(keys.gate(projectId, 1))).not.toHaveProperty('taskToken');
+  });
+
+  it('stores a token only beside an existing gate instance', async () => {
+    // Prepare
+    const projectId = crypto.randomUUID();
+
+    // Act
+    const stored = tokens.storeTaskToken(projectId, 1, 'token-stray');
+
+    // Assess: refused, and nothing written.
+    await expect(stored).rejects.toThrow();
+    expect(await rawItem(keys.taskToken(projectId, 1))).toBeUndefined();
+  });
+
+  it('still reads a token an older version kept on the gate item, and moves it at the next store', async () => {
+    // Prepare: a gate item as written before tokens had their own item (a data dir from then).
+    const projectId = crypto.randomUUID();
+    const { gate } = gateOf(projectId);
+    await client.send(
+      new PutItemCommand({
+        TableName: TOKEN_TABLES.main,
+        Item: marshall(
+          { ...keys.gate(projectId, 1), type: 'gate', ...gate, taskToken: 'token-legacy' },
+          { removeUndefinedValues: true },
+        ),
+      }),
+    );
+
+    // Act
+    const legacy = await tokens.readTaskToken(projectId, 1);
+    await tokens.storeTaskToken(projectId, 1, 'token-moved');
+
+    // Assess
+    expect(legacy).toBe('token-legacy');
+    expect(await tokens.getGate(projectId, 1)).not.toHaveProperty('taskToken');
+    expect(await tokens.readTaskToken(projectId, 1)).toBe('token-moved');
+    expect(await rawItem(keys.gate(projectId, 1))).not.toHaveProperty('taskToken');
+    expect(await rawItem(keys.taskToken(projectId, 1))).toMatchObject({ taskToken: 'token-moved' });
+  });
+
+  it('reads no token where no wait ever kept one', async () => {
+    expect(await tokens.readTaskToken(crypto.randomUUID(), 1)).toBeUndefined();
+  });
+});
+
+// The local sign-in (password + TOTP) stands in for Cognito with MFA on one machine; Cognito's
+// adapter is test/integration/identity.test.ts's business.
+describe('the local sign-in', () => {
+  const APPROVER = 'sam.sponsor@example.com';
+  let table: Table;
+  let now = new Date('2030-01-01T10:00:00Z');
+
+  beforeAll(async () => {
+    await ensureTables(client, { main: 'identity-main', trail: 'identity-trail' });
+    table = new Table(client, 'identity-main', 'identity-trail');
+  });
+
+  it('checks the password and a TOTP code, each code once, and refuses who is not enrolled', async () => {
+    // Prepare
+    const enrolled = await enrolLocalSigner(table, { email: APPROVER, password: 'a-long-password', now });
+    const verifier = new LocalIdentityVerifier(table, () => now);
+    const authenticator = new TOTP({ secret: Secret.fromBase32(enrolled.secret) });
+    const code = authenticator.generate({ timestamp: now.getTime() });
+    // Act / Assess
+    expect(enrolled.otpauthUri).toMatch(/^otpauth:\/\/totp\/tollgate:sam\.sponsor%40example\.com\?/);
+    expect(await verifier.verify(APPROVER, { password: 'wrong-password' })).toEqual({
+      ok: false,
+      refused: 'password',
+    });
+    expect(await verifier.verify(APPROVER, { password: 'a-long-password' })).toEqual({ ok: true });
+    expect(await verifier.verify(APPROVER, { password: 'a-long-password', code: '000000' })).toMatchObject({
+      ok: false,
+    });
+    expect(await verifier.verify(APPROVER, { password: 'a-long-password', code })).toEqual({
+      ok: true,
+      sub: enrolled.sub,
+    });
+    expect(await verifier.verify(APPROVER, { password: 'a-long-password', code })).toEqual({
+      ok: false,
+      refused: 'code',
+    });
+    now = new Date(now.getTime() + 30_000);
+    const next = authenticator.generate({ timestamp: now.getTime() });
+    expect(await verifier.verify(APPROVER, { password: 'a-long-password', code: next })).toMatchObject({
+      ok: true,
+    });
+    expect(await verifier.verify('nobody@example.com', { password: 'a-long-password' })).toEqual({
+      ok: false,
+      refused: 'not-enrolled',
+    });
+  });
+
+  it('refuses a password shorter than 12 characters at enrolment', async () => {
+    await expect(enrolLocalSigner(table, { email: APPROVER, password: 'short' })).rejects.toThrow(
+      /12 to 200/,
+    );
   });
 });
