@@ -12,6 +12,8 @@ export function requireEnv(name: string): string {
  * deadlines, reminders and years pass). Nothing on AWS sets it.
  */
 export const LOCAL_CLOCK = Symbol.for('tollgate.local-clock');
+/** The local runtime's e-signature sign-in (infra/local/signers.ts), handed to the handlers in-process. */
+export const LOCAL_IDENTITY = Symbol.for('tollgate.local-identity');
 
 /** The time handlers act on: the wall clock, or the local runtime's clock where one is set. */
 export const systemClock: Clock = {

@@ -3,8 +3,7 @@ import { join, relative, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { dynamoRepository } from '../../functions/adapters/dynamodb/repository.ts';
 import { Table } from '../../functions/adapters/dynamodb/table.ts';
-import { LOCAL_CLOCK } from '../../functions/adapters/environment.ts';
-import { enrolLocalSigner } from '../../functions/adapters/identity/local.ts';
+import { LOCAL_CLOCK, LOCAL_IDENTITY } from '../../functions/adapters/environment.ts';
 import { canonicalEmail, DEFAULT_SUBADDRESS_DOMAINS } from '../../functions/domain/email.ts';
 import { CHAINS, canonicalJson } from '../../functions/domain/trail.ts';
 import { HANDLERS, HTTP_ROUTES } from '../../functions/handlers.ts';
@@ -23,6 +22,7 @@ import { isLoopbackHost } from './loopback.ts';
 import { loadLocalMachines } from './machines.ts';
 import { freePort } from './ports.ts';
 import { readSesStore, type SentEmail, startSesLocal } from './ses-local.ts';
+import { enrolLocalSigner, LocalIdentityVerifier } from './signers.ts';
 import { LocalStepFunctions } from './stepfunctions.ts';
 import { ensureTables } from './table.ts';
 
@@ -182,8 +182,6 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       EXPORT_DIR: join(dataDir, 'exports'),
       EXPORT_URL_BASE: `${appUrl}/local/exports`,
       LOG_LEVEL: options.logLevel ?? 'INFO',
-      // E-signatures: the local sign-in (password + TOTP) stands in for Cognito with MFA.
-      LOCAL_SIGN_IN: '1',
     });
 
     const dynamoClient = new DynamoDBClient({
@@ -194,6 +192,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     if ((await ensureTables(dynamoClient, LOCAL_TABLES)).includes('created')) log('created tables');
     const repository = dynamoRepository(dynamoClient, LOCAL_TABLES);
     await seed(repository, log);
+    // E-signatures: the local sign-in (password + TOTP) stands in for Cognito with MFA.
+    const signers = new Table(dynamoClient, LOCAL_TABLES.main, LOCAL_TABLES.trail);
+    const identityGlobal = globalThis as { [LOCAL_IDENTITY]?: LocalIdentityVerifier };
+    const identity = new LocalIdentityVerifier(signers);
+    identityGlobal[LOCAL_IDENTITY] = identity;
+    stops.unshift(async () => {
+      if (identityGlobal[LOCAL_IDENTITY] === identity) delete identityGlobal[LOCAL_IDENTITY];
+    });
 
     // Handlers are imported after the environment is set: they read it once, like a cold start.
     // Each runtime gets its own module instances (a fresh "container"), so a second runtime in
@@ -248,7 +254,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         exportsDir: join(dataDir, 'exports'),
         signIn,
         enrolSigner: (email, password) =>
-          enrolLocalSigner(new Table(dynamoClient, LOCAL_TABLES.main, LOCAL_TABLES.trail), {
+          enrolLocalSigner(signers, {
             email,
             password,
           }),

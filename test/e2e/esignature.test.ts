@@ -11,11 +11,11 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import { Secret, TOTP } from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Table } from '../../functions/adapters/dynamodb/table.ts';
-import { enrolLocalSigner } from '../../functions/adapters/identity/local.ts';
 import { keys } from '../../functions/adapters/keys.ts';
 import { GUESSING_LIMITS } from '../../functions/domain/guessing.ts';
 import { CHAINS } from '../../functions/domain/trail.ts';
 import { LOCAL_TABLES } from '../../infra/local/runtime.ts';
+import { enrolLocalSigner } from '../../infra/local/signers.ts';
 import { linkFor, process, propose, publish, submitStage, trail, until } from '../support/flows.ts';
 import {
   criteriaMet,

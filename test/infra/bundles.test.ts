@@ -73,6 +73,8 @@ describe('Lambda bundles', () => {
       expect(packages.has('@aws-sdk/s3-request-presigner'), 'presigning is aws-read.ts').toBe(false);
       // Definition files are read by the CLI and the local runtime; the API takes JSON
       expect(packages.has('yaml'), 'yaml').toBe(false);
+      // The local e-signature sign-in (TOTP, scrypt) is the local runtime's, handed over in-process
+      expect(packages.has('otpauth'), 'otpauth').toBe(false);
       // ADR 0005: the classic zod API and the locales index each cost hundreds of KiB
       expect(inputs.filter((i) => /zod\/v4\/classic\//.test(i))).toEqual([]);
       expect(inputs.filter((i) => /zod\/v4\/locales\//.test(i) && !/locales\/en\.js$/.test(i))).toEqual([]);

@@ -7,7 +7,6 @@ import { Secret, TOTP } from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamoRepository } from '../../functions/adapters/dynamodb/repository.ts';
 import { Table } from '../../functions/adapters/dynamodb/table.ts';
-import { enrolLocalSigner, LocalIdentityVerifier } from '../../functions/adapters/identity/local.ts';
 import { agendaShard, keys } from '../../functions/adapters/keys.ts';
 import type { GateDefinition } from '../../functions/domain/definition.ts';
 import { buildGatePackage, gatePackageHash } from '../../functions/domain/gate-package.ts';
@@ -21,6 +20,7 @@ import type {
 import { type Repository, WriteRejectedError } from '../../functions/usecases/ports.ts';
 import { DEMO_DEFINITION } from '../../infra/local/demo.ts';
 import { type DynamoDbLocal, startDynamoDbLocal } from '../../infra/local/dynamodb-local.ts';
+import { enrolLocalSigner, LocalIdentityVerifier } from '../../infra/local/signers.ts';
 import { ensureTables } from '../../infra/local/table.ts';
 
 const TABLES = { main: 'repository-test', trail: 'repository-test-trail' };

@@ -1,12 +1,13 @@
 import { randomBytes, randomUUID, scrypt, timingSafeEqual } from 'node:crypto';
 import { Secret, TOTP } from 'otpauth';
-import type { IdentityCheck, IdentityVerifier } from '../../usecases/ports.ts';
-import { strip, type Table } from '../dynamodb/table.ts';
-import { systemClock } from '../environment.ts';
-import { keys } from '../keys.ts';
+import { strip, type Table } from '../../functions/adapters/dynamodb/table.ts';
+import { systemClock } from '../../functions/adapters/environment.ts';
+import { keys } from '../../functions/adapters/keys.ts';
+import type { IdentityCheck, IdentityVerifier } from '../../functions/usecases/ports.ts';
 
 /**
- * The local sign-in for e-signatures: a password (scrypt) and a TOTP authenticator (RFC 6238,
+ * The local sign-in for e-signatures (the local runtime only: it hands the handlers this
+ * verifier through LOCAL_IDENTITY, so no Lambda bundle carries it): a password (scrypt) and a TOTP authenticator (RFC 6238,
  * any standard app), enrolled per person on the local runtime. Each one-time code is accepted
  * once: a code seen over a shoulder cannot sign again.
  */
