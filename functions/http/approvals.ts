@@ -1,9 +1,10 @@
 import { once } from '../adapters/environment.ts';
 import { identityVerifierFromEnv } from '../adapters/identity/from-env.ts';
-import { InvalidInputError } from '../domain/errors.ts';
+import { InvalidInputError, TollgateError } from '../domain/errors.ts';
 import { hashLinkSecret, looksLikeLinkSecret } from '../domain/links.ts';
 import { CHAINS } from '../domain/trail.ts';
-import { decide, PackageChangedError, viewDecision } from '../usecases/decisions.ts';
+import type { Problem } from '../domain/validation.ts';
+import { type DecisionView, decide, PackageChangedError, viewDecision } from '../usecases/decisions.ts';
 import { delegate } from '../usecases/delegation.ts';
 import {
   SIGNING_COOKIE,
@@ -24,10 +25,7 @@ export function approvalRoutes(ports: () => ApprovalPorts) {
   /** The decision page. Reads only: mail scanners pre-fetch links (GET, HEAD, previews). */
   const show = async (event: HttpEvent): Promise<HttpResult> => {
     const view = await viewDecision(ports(), secretOf(event), requestSource(event));
-    const earlier = (await ports().repository.listGates(view.project.projectId)).filter(
-      (g) => g.sequence < view.gate.sequence && g.status !== 'open',
-    );
-    return page(200, decisionPage(view, { signing: await signingOf(event, view), earlier }));
+    return page(200, await decisionPageFor(event, view));
   };
   return httpFunction(
     [
@@ -74,24 +72,21 @@ export function approvalRoutes(ports: () => ApprovalPorts) {
           } catch (error) {
             if (error instanceof PackageChangedError) {
               await recordRefusal(event, error);
-              return page(409, decisionPage(error.view, { notice: error.message }));
+              return page(409, await decisionPageFor(event, error.view, { notice: error.message }));
             }
             const shown =
               error instanceof SignatureRefusedError
                 ? [{ path: 'esignature', message: error.message }]
-                : error instanceof InvalidInputError && error.problems.length > 0
+                : error instanceof InvalidInputError
                   ? error.problems
-                  : undefined;
-            if (shown && (error instanceof SignatureRefusedError || error instanceof InvalidInputError)) {
+                  : [];
+            if (shown.length > 0 && error instanceof TollgateError) {
               await recordRefusal(event, error);
               const problems = delegating
                 ? shown.map((p) => ({ ...p, path: `delegation.${p.path}` }))
                 : shown;
               const view = await viewDecision(ports(), secret);
-              return page(
-                error.statusCode,
-                decisionPage(view, { problems, signing: await signingOf(event, view) }),
-              );
+              return page(error.statusCode, await decisionPageFor(event, view, { problems }));
             }
             throw error;
           }
@@ -102,11 +97,28 @@ export function approvalRoutes(ports: () => ApprovalPorts) {
     (event, error) => recordRefusal(event, error),
   );
 
-  /** What the page asks of an e-signature: both components, or the password within a session. */
-  async function signingOf(event: HttpEvent, view: Awaited<ReturnType<typeof viewDecision>>) {
-    if (!view.gate.package.gate.esignature) return undefined;
-    const session = await signingSessionFor(ports(), view.approver, cookieOf(event, SIGNING_COOKIE));
-    return { inSession: session !== undefined };
+  /**
+   * The decision page, the same whether first shown or shown again after a refusal: the
+   * project's earlier gate decisions, and what an e-signature asks (both components, or the
+   * password within a session).
+   */
+  async function decisionPageFor(
+    event: HttpEvent,
+    view: DecisionView,
+    options: { problems?: Problem[]; notice?: string } = {},
+  ): Promise<string> {
+    const [gates, session] = await Promise.all([
+      ports().repository.listGates(view.project.projectId),
+      view.gate.package.gate.esignature
+        ? signingSessionFor(ports(), view.approver, cookieOf(event, SIGNING_COOKIE))
+        : undefined,
+    ]);
+    const earlier = gates.filter((g) => g.sequence < view.gate.sequence && g.status !== 'open');
+    return decisionPage(view, {
+      ...options,
+      earlier,
+      ...(view.gate.package.gate.esignature ? { signing: { inSession: session !== undefined } } : {}),
+    });
   }
 
   /** Refusals on a link are recorded on its project's chain (looked up by the link's hash). */

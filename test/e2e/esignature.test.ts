@@ -249,6 +249,9 @@ describe('a gate that asks for an e-signature', () => {
     expect(sponsor.body).toContain('e-signature: password, in a signing session');
     expect(financeWithoutCode.status).toBe(400);
     expect(financeWithoutCode.body).toContain('esignature.code');
+    // Shown again as first shown: the earlier decisions and the signature fields stay on the page
+    expect(financeWithoutCode.body).toContain('Earlier gate decisions');
+    expect(financeWithoutCode.body).toContain('name="code"');
     expect(finance.status).toBe(200);
     const signatures = (await trail(t, projectId))
       .filter((e) => e.action === 'decision.recorded' && e.subject?.sequence === 2)
