@@ -11,9 +11,7 @@
 //   tables do not have): the bare rate the runtime's is held to, measured in the same run;
 // - lost and duplicated decisions, counted from the tables once every workflow has followed its gate:
 //   a receipt whose vote or trail entry is missing is lost; a second vote or entry is duplicated.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+
 import {
   DynamoDBClient,
   TransactionCanceledException,
@@ -28,10 +26,11 @@ import { CHAINS } from '../functions/domain/trail.ts';
 import type { Repository } from '../functions/usecases/ports.ts';
 import { LOCAL_REGION } from '../infra/local/asl.ts';
 import { DEMO_DEFINITION, DEMO_PEOPLE } from '../infra/local/demo.ts';
-import { LOCAL_TABLES, type LocalRuntime, startLocalRuntime } from '../infra/local/runtime.ts';
+import { LOCAL_TABLES, type LocalRuntime } from '../infra/local/runtime.ts';
 import { readSesStore } from '../infra/local/ses-local.ts';
 import { pageAnswers } from '../infra/local/smoke-paths.ts';
 import { ensureTables } from '../infra/local/table.ts';
+import { type BenchRuntime, startBenchRuntime } from './runtime.ts';
 import { median } from './sample.ts';
 
 const PROJECTS = 50;
@@ -120,21 +119,12 @@ export async function measureDecisionBurst(
   log: (line: string) => void = console.log,
 ): Promise<DecisionBurstResults> {
   const started = performance.now();
-  const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-bench-burst-'));
   const capture = new DecisionCapture();
-  let runtime: LocalRuntime | undefined;
+  let bench: BenchRuntime | undefined;
   let direct: DynamoDBClient | undefined;
   try {
-    runtime = await startLocalRuntime({
-      dataDir,
-      host: '127.0.0.1',
-      port: 0,
-      inboxPort: 0,
-      sweepEveryMs: 0,
-      logLevel: 'SILENT',
-      cacheDir: join(tmpdir(), 'tollgate-bench-machines'),
-    });
-    const rt = runtime;
+    bench = await startBenchRuntime('burst');
+    const rt = bench.runtime;
     log(`decision burst: runtime up in ${sec(performance.now() - started)} s`);
     direct = new DynamoDBClient({
       endpoint: rt.dynamoDbEndpoint,
@@ -254,8 +244,7 @@ export async function measureDecisionBurst(
   } finally {
     capture.stop();
     direct?.destroy();
-    await runtime?.stop().catch(() => undefined);
-    rmSync(dataDir, { recursive: true, force: true });
+    await bench?.stop().catch(() => undefined);
   }
 }
 

@@ -5,9 +5,7 @@
 // tasks, the sweeper and the HTTP routes) is counted and timed. State transitions are the
 // StateEntered events in the executions' histories (GetExecutionHistory); mails are the SES store's.
 // The bench's own polling reads DynamoDB Local directly, so it is not counted.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { dynamoRepository } from '../functions/adapters/dynamodb/repository.ts';
@@ -15,9 +13,10 @@ import type { Project } from '../functions/usecases/model.ts';
 import { localMachineArn } from '../infra/local/asl.ts';
 import { DEMO_DEFINITION, DEMO_PEOPLE } from '../infra/local/demo.ts';
 import type { DynamoUsage, InvocationUsage } from '../infra/local/dynamodb-meter.ts';
-import { LOCAL_TABLES, type LocalRuntime, startLocalRuntime } from '../infra/local/runtime.ts';
+import { LOCAL_TABLES } from '../infra/local/runtime.ts';
 import { readSesStore } from '../infra/local/ses-local.ts';
 import { Driver, pageAnswers, SmokeClock } from '../infra/local/smoke-paths.ts';
+import { type BenchRuntime, startBenchRuntime } from './runtime.ts';
 
 /**
  * AWS list prices, us-east-1, on-demand, no free tier. Sources: aws.amazon.com/step-functions/pricing
@@ -96,23 +95,13 @@ export async function measureDecisionCost(
   log: (line: string) => void = console.log,
 ): Promise<DecisionCostResults> {
   const started = performance.now();
-  const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-bench-cost-'));
-  let runtime: LocalRuntime | undefined;
+  let bench: BenchRuntime | undefined;
   let sfn: SFNClient | undefined;
   let direct: DynamoDBClient | undefined;
   let driver: Driver | undefined;
   try {
-    runtime = await startLocalRuntime({
-      dataDir,
-      host: '127.0.0.1',
-      port: 0,
-      inboxPort: 0,
-      sweepEveryMs: 0,
-      logLevel: 'SILENT',
-      dynamoMeter: true,
-      cacheDir: join(tmpdir(), 'tollgate-bench-machines'),
-    });
-    const rt = runtime;
+    bench = await startBenchRuntime('cost', { meter: true });
+    const { runtime: rt, dataDir } = bench;
     const meter = rt.meter;
     if (!meter) throw new Error('the runtime was started without its meter');
     log(`decision cost: metered runtime up in ${((performance.now() - started) / 1000).toFixed(1)} s`);
@@ -265,8 +254,7 @@ export async function measureDecisionCost(
     driver?.close();
     sfn?.destroy();
     direct?.destroy();
-    await runtime?.stop().catch(() => undefined);
-    rmSync(dataDir, { recursive: true, force: true });
+    await bench?.stop().catch(() => undefined);
   }
 }
 

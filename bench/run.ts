@@ -6,7 +6,7 @@
 // metered local runtime: bench/decision-cost.ts; the decision page and a burst of 200 decisions against
 // bare DynamoDB Local writes of the same items: bench/decision-burst.ts. Last, the trail's export and
 // verification rates against a raw Query+unmarshall of 100,000 entries, and their memory growth:
-// bench/trail-rates.ts.
+// bench/trail-rates.ts. Then the PMO admin's reads (the pending view, the dry-run): bench/admin-views.ts.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,7 @@ import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { HANDLERS } from '../functions/handlers.ts';
 import { type DynamoDbLocal, startDynamoDbLocal } from '../infra/local/dynamodb-local.ts';
 import { ensureTable } from '../infra/local/table.ts';
+import { type AdminViewsResults, measureAdminViews, printAdminViews } from './admin-views.ts';
 import { type Bundle, bundleHandler, type Contributor } from './bundle.ts';
 import { type DecisionBurstResults, measureDecisionBurst, printDecisionBurst } from './decision-burst.ts';
 import { type DecisionCostResults, measureDecisionCost, printDecisionCost } from './decision-cost.ts';
@@ -224,6 +225,19 @@ async function main(): Promise<void> {
       process.exitCode = 1;
     }
 
+    // 7. The PMO admin's reads: the pending view (pages of the listings index) and the dry-run.
+    let adminViews: AdminViewsResults | { error: string };
+    try {
+      adminViews = await measureAdminViews((line) => console.log(line));
+      printAdminViews(adminViews);
+      if (adminViews.pending.scans + adminViews.pendingByApprover.scans + adminViews.dryRun.scans > 0)
+        process.exitCode = 1;
+    } catch (error) {
+      adminViews = { error: firstLine(error) ?? 'unknown' };
+      console.log(`\nFAIL admin views: ${adminViews.error}`);
+      process.exitCode = 1;
+    }
+
     const baseRow = rows[0] as Row;
     const results = {
       date,
@@ -247,6 +261,7 @@ async function main(): Promise<void> {
       decisionCost,
       decisionBurst,
       trailRates,
+      adminViews,
       durationMs: Math.round(performance.now() - started),
     };
     await writeFile(RESULTS, `${JSON.stringify(results, null, 2)}\n`);

@@ -67,7 +67,7 @@ export const ACCEPTED_FINDINGS: readonly { id: string; reason: string }[] = [
   {
     id: 'AwsSolutions::AwsSolutions-APIG4',
     reason:
-      'Approval routes are public by design: the single-use link secret is the credential (docs/decisions/0003).',
+      "Approval routes are public by design: the single-use link secret is the credential (docs/decisions/0003). The PMO console's page, script and stylesheet are public too: they hold no data, and every call the script makes carries a token (docs/decisions/0016).",
   },
   {
     id: 'AwsSolutions::AwsSolutions-COG8',

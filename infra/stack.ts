@@ -2,7 +2,17 @@ import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-
 import { type CfnStage, HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import { AccountRecovery, CfnUserPoolGroup, Mfa, UserPool, UserPoolClient } from 'aws-cdk-lib/aws-cognito';
+import {
+  AccountRecovery,
+  CfnUserPoolGroup,
+  ClientAttributes,
+  Mfa,
+  OAuthScope,
+  UserPool,
+  UserPoolClient,
+  UserPoolClientIdentityProvider,
+  UserPoolDomain,
+} from 'aws-cdk-lib/aws-cognito';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { type IRole, Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -26,6 +36,10 @@ export interface TollgateStackProps extends StackProps {
   appUrl?: string;
   /** How long trail anchors stay locked (S3 Object Lock, compliance mode). Default 7 years. */
   anchorRetention?: Duration;
+  /** The hosted UI's domain prefix (`<prefix>.auth.<region>.amazoncognito.com`); default from the stack name and account. */
+  authDomainPrefix?: string;
+  /** Where the PMO console is served (its sign-in's callback and logout URLs); default the API's `/console`. */
+  consoleUrls?: string[];
 }
 
 export const ROLES = ['requester', 'pmo-admin', 'compliance'] as const;
@@ -41,8 +55,12 @@ const READ_WRITE = ['GetItem', 'Query', 'PutItem', 'UpdateItem'] as const;
 export const TABLE_ACCESS: Record<HandlerName, TableAccess> = {
   'approval-pages': { items: READ_WRITE, taskTokens: 'read' },
   'project-api': { items: READ_WRITE },
-  // A reassignment nudges the waiting review so the new approver is mailed at once.
-  'admin-api': { items: READ_WRITE, taskTokens: 'read' },
+  // A reassignment or a reminder nudges the waiting review so it mails at once; a hold or a cancel
+  // wakes it to end. The listings index (people, active projects) and pending-by-approver.
+  'admin-api': { items: READ_WRITE, indexes: true, taskTokens: 'read' },
+  // Drafts and versions (conditional puts, the draft spent by an update), a migrated project's
+  // update; the listings index for processes, drafts and active projects.
+  'definitions-api': { items: READ_WRITE, indexes: true },
   'record-proposal': { items: ['GetItem', 'PutItem'] },
   'open-gate': { items: READ_WRITE, taskTokens: 'read-write' },
   'expire-gate': { items: ['GetItem', 'Query', 'UpdateItem'] },
@@ -51,6 +69,8 @@ export const TABLE_ACCESS: Record<HandlerName, TableAccess> = {
   'trail-api': { items: ['GetItem', 'Query', 'PutItem'] },
   'trail-job': { items: ['GetItem', 'PutItem'] },
   'anchor-trail': { items: [] },
+  // The console's page and script: no data at all (the script calls the API with a token).
+  'admin-console': { items: [] },
   'record-failure': { items: ['GetItem'] },
 };
 
@@ -131,6 +151,9 @@ export class TollgateStack extends Stack {
     };
     const projectApi = fn('ProjectApi', 'project-api', machines);
     const adminApi = fn('AdminApi', 'admin-api', { ...machines, ...mail });
+    const definitionsApi = fn('DefinitionsApi', 'definitions-api', {});
+    // Reads nothing, so none of the common settings; its sign-in settings come with the user pool below.
+    const adminConsole = new TollgateFunction(this, 'AdminConsole', { handler: 'admin-console' });
     const sweeper = fn('Sweeper', 'sweeper', { ...machines, ...mail });
     const trailJobs = new TrailJobWorkflow(this, 'TrailJobs', { trailJob });
     const trailApi = fn('TrailApi', 'trail-api', {
@@ -150,6 +173,7 @@ export class TollgateStack extends Stack {
       approvalPages,
       projectApi,
       adminApi,
+      definitionsApi,
       sweeper,
       recordFailure,
       trailApi,
@@ -229,11 +253,23 @@ export class TollgateStack extends Stack {
         requireUppercase: true,
         requireSymbols: true,
       },
+      // An e-mail change keeps the verified address until the new one is verified too.
+      keepOriginal: { email: true },
       removalPolicy: RemovalPolicy.RETAIN,
     });
     for (const role of ROLES)
       new CfnUserPoolGroup(this, `Group-${role}`, { userPoolId: users.userPoolId, groupName: role });
-    const client = new UserPoolClient(this, 'UsersClient', { userPool: users, authFlows: { userSrp: true } });
+    // The e-mail is who someone is (the trail, separation of duties, the directory): no client may
+    // write it (nor the name the trail shows), only an administrator; see keepOriginal above.
+    const ownAttributes = new ClientAttributes().withStandardAttributes({ locale: true, timezone: true });
+    // A client for the SDK sign-in (SRP) and one for e-signatures; neither takes part in the hosted
+    // UI's OAuth flows, which the console's own client below is for.
+    const client = new UserPoolClient(this, 'UsersClient', {
+      userPool: users,
+      authFlows: { userSrp: true },
+      disableOAuth: true,
+      writeAttributes: ownAttributes,
+    });
     // E-signatures (ADR 0014): the decision page signs the approver in with password and TOTP
     // through the approval function, so this client allows USER_PASSWORD_AUTH and nothing else.
     const signatureClient = new UserPoolClient(this, 'SignatureClient', {
@@ -241,17 +277,54 @@ export class TollgateStack extends Stack {
       authFlows: { userPassword: true },
       preventUserExistenceErrors: true,
       generateSecret: false,
+      disableOAuth: true,
+      writeAttributes: ownAttributes,
     });
     approvalPages.addEnvironment('SIGNATURE_CLIENT_ID', signatureClient.userPoolClientId);
+    // The PMO console (ADR 0016): Cognito's hosted UI, authorization code with PKCE, a public client.
+    const domain = new UserPoolDomain(this, 'UsersDomain', {
+      userPool: users,
+      cognitoDomain: { domainPrefix: props.authDomainPrefix || `${slug(this.stackName)}-${this.account}` },
+    });
+    const consoleUrls = props.consoleUrls?.length ? props.consoleUrls : [`${appUrl}/console`];
+    const consoleClient = new UserPoolClient(this, 'ConsoleClient', {
+      userPool: users,
+      generateSecret: false,
+      // Sign-in only through the hosted UI: no SDK flows (this leaves refreshing a token, which the
+      // console does not do: it keeps no refresh token).
+      authFlows: { userSrp: false },
+      oAuth: {
+        flows: { authorizationCodeGrant: true, implicitCodeGrant: false, clientCredentials: false },
+        scopes: [OAuthScope.OPENID, OAuthScope.EMAIL, OAuthScope.PROFILE],
+        callbackUrls: consoleUrls,
+        logoutUrls: consoleUrls,
+      },
+      supportedIdentityProviders: [UserPoolClientIdentityProvider.COGNITO],
+      preventUserExistenceErrors: true,
+      enableTokenRevocation: true,
+      authSessionValidity: Duration.minutes(5),
+      idTokenValidity: Duration.hours(1),
+      accessTokenValidity: Duration.hours(1),
+      refreshTokenValidity: Duration.hours(1),
+      writeAttributes: ownAttributes,
+    });
+    adminConsole.addEnvironment('CONSOLE_AUTHORIZE_URL', `${domain.baseUrl()}/oauth2/authorize`);
+    adminConsole.addEnvironment('CONSOLE_TOKEN_URL', `${domain.baseUrl()}/oauth2/token`);
+    adminConsole.addEnvironment('CONSOLE_LOGOUT_URL', `${domain.baseUrl()}/logout`);
+    adminConsole.addEnvironment('CONSOLE_CLIENT_ID', consoleClient.userPoolClientId);
+    adminConsole.addEnvironment('CONSOLE_REDIRECT_URI', consoleUrls[0] as string);
+    // The API takes ID tokens of the SDK sign-in and of the console.
     const authorizer = new HttpJwtAuthorizer('Jwt', users.userPoolProviderUrl, {
-      jwtAudience: [client.userPoolClientId],
+      jwtAudience: [client.userPoolClientId, consoleClient.userPoolClientId],
     });
 
     const handlers: Record<string, TollgateFunction> = {
       'approval-pages': approvalPages,
       'project-api': projectApi,
       'admin-api': adminApi,
+      'definitions-api': definitionsApi,
       'trail-api': trailApi,
+      'admin-console': adminConsole,
     };
     const integrations = new Map<string, HttpLambdaIntegration>();
     for (const route of HTTP_ROUTES) {
@@ -300,6 +373,18 @@ export class TollgateStack extends Stack {
     new CfnOutput(this, 'AnchorsBucketName', { value: this.trail.anchors.bucketName });
     new CfnOutput(this, 'UserPoolId', { value: users.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: client.userPoolClientId });
+    new CfnOutput(this, 'ConsoleUrl', { value: consoleUrls[0] as string });
+    new CfnOutput(this, 'ConsoleClientId', { value: consoleClient.userPoolClientId });
     new CfnOutput(this, 'OperatorAlertsTopicArn', { value: alarms.topic.topicArn });
   }
+}
+
+/** A stack name as a hosted UI domain prefix: lower-case letters, digits and dashes. */
+function slug(name: string): string {
+  return (
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, '-')
+      .replace(/^-+|-+$/g, '') || 'tollgate'
+  );
 }

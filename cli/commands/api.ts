@@ -36,9 +36,10 @@ export async function request(
   }
   if (response.ok) return response;
   const text = await response.text().catch(() => '');
-  let body: { message?: string; problems?: Problem[] } = {};
+  let body: { message?: string; problems?: Problem[] } & Record<string, unknown> = {};
   try {
-    body = JSON.parse(text) as typeof body;
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) body = parsed as typeof body;
   } catch {
     // not JSON: the text itself (a proxy's page, say) is the message
   }
@@ -50,6 +51,7 @@ export async function request(
     what,
     Array.isArray(body.problems) ? body.problems : [],
     response.status,
+    Object.keys(body).length > 0 ? body : undefined,
   );
 }
 

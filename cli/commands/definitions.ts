@@ -4,12 +4,16 @@ import type { ProcessDefinition } from '../../functions/domain/definition.ts';
 import { CliError, EXIT, usageError } from './errors.ts';
 
 /**
- * Definition commands: check a definition file (YAML or JSON, as kept in `definitions/`), print
- * the demo process, and publish a version to a deployed table (AWS credentials and region from
- * the environment, as for any AWS CLI).
+ * Definition commands that need no API: check a definition file (YAML or JSON, as kept in
+ * `definitions/`) and print the demo process. The `defs` commands that talk to the API are in
+ * definitions-admin.ts; this returns `defs` for them.
  */
-export function definitionCommands(program: Command): void {
-  const defs = program.command('defs').description('process definition files (YAML or JSON)');
+export function definitionCommands(program: Command): Command {
+  const defs = program
+    .command('defs')
+    .description(
+      'process definitions: check a file; list, show, diff, dry-run, draft, publish, migrate (API)',
+    );
   defs
     .command('validate')
     .description('validate a definition file: OK with its process and gates, or each problem at its line')
@@ -31,24 +35,19 @@ export function definitionCommands(program: Command): void {
       console.log(JSON.stringify(DEMO_DEFINITION, null, 2));
     });
 
+  // Wrote the tables directly, trailed under an unverified `--actor` (no identity behind it).
+  // Publishing goes through the API now, as the signed-in PMO admin; kept hidden so that old
+  // scripts learn where it went instead of "unknown command".
   program
-    .command('publish-definition')
-    .description('validate and publish a new version of a definition, straight to the tables')
-    .argument('<file>', 'the definition (YAML or JSON)')
-    .option('--table <name>', 'the main table (stack output TableName)')
-    .option('--trail-table <name>', 'the trail table (stack output TrailTableName)')
-    .option('--actor <id>', 'who publishes, for the trail', process.env.USER ?? 'cli')
-    .action(async (file: string, options: { table?: string; trailTable?: string; actor: string }) => {
-      const definition = await load(file);
-      if (!options.table || !options.trailTable)
-        throw new CliError(
-          EXIT.failed,
-          'give --table <name> and --trail-table <name> (the stack outputs TableName and TrailTableName)',
-        );
-      const { publishToTables } = await import('./publish.ts');
-      await publishToTables(definition, { main: options.table, trail: options.trailTable }, options.actor);
-      console.log(`published ${definition.id} v${definition.version}`);
+    .command('publish-definition', { hidden: true })
+    .argument('[args...]')
+    .allowUnknownOption()
+    .action(() => {
+      throw usageError(
+        'publish-definition is gone: it wrote the tables under an --actor nobody checked. Publish through the API as a signed-in PMO admin: tollgate defs publish <file> --reason "…" (see tollgate defs publish --help)',
+      );
     });
+  return defs;
 }
 
 async function validate(file: string, options: { json?: boolean }): Promise<void> {
@@ -76,7 +75,7 @@ function summary({ id, version, name, gates }: ProcessDefinition) {
 }
 
 /** The definition in a file, validated (the schema loaded only when needed: zod is slow to load). */
-async function load(file: string): Promise<ProcessDefinition> {
+export async function load(file: string): Promise<ProcessDefinition> {
   const { parseDefinitionFile } = await import('../../functions/domain/definition-file.ts');
   const parsed = parseDefinitionFile(await read(file));
   if (!parsed.ok) {
@@ -90,7 +89,7 @@ async function load(file: string): Promise<ProcessDefinition> {
   return parsed.value;
 }
 
-async function read(file: string): Promise<string> {
+export async function read(file: string): Promise<string> {
   return readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
     const why = { ENOENT: 'no such file', EISDIR: 'it is a folder' }[error.code ?? ''] ?? error.message;
     throw usageError(`cannot read ${file}: ${why}`);

@@ -21,6 +21,8 @@ export class CliError extends Error {
     message: string,
     readonly problems: Problem[] = [],
     readonly status?: number,
+    /** The API's whole answer, when it says more than a message (a 409's `current` and `changes`). */
+    readonly answer?: Record<string, unknown>,
   ) {
     super(message);
   }
@@ -51,6 +53,7 @@ export function reportError(error: CliError): void {
         ...(error.status ? { status: error.status } : {}),
         message: error.message,
         ...(error.problems.length ? { problems: error.problems } : {}),
+        ...(error.answer ? { answer: error.answer } : {}),
       }),
     );
 }

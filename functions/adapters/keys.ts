@@ -1,9 +1,15 @@
+import { ACTIVE_STATUSES, type ActiveStatus } from '../usecases/model.ts';
+
 /**
  * The one place that knows the single table's key layout.
  *
  *   pk                       sk                          item
  *   DEF#<id>                 V#<000001>                  a published process definition version
  *   DEF#<id>                 CURRENT                     pointer to the version new projects start on
+ *   DEF#<id>                 DRAFT                       the draft a PMO admin edits (revision-checked), or what
+ *                                                        became of the last one (`publishedAs`)
+ *   DEF#<id>                 DRAFT#<000001>              the definition of one draft revision (TTL): what a stale
+ *                                                        edit is shown the later edits changed against
  *   PERSON#<email>           PERSON                      a person of the directory (canonical e-mail)
  *   PROJECT#<id>             PROJECT                     the project (proposal, status, stage, hold)
  *   PROJECT#<id>             GATE#<0001>                 a gate instance
@@ -35,6 +41,12 @@
  * Trail GSI "heads": headsPk HEADS#<shard>, headsSk <chain>: every chain's head, without a Scan.
  *
  * GSI1 "pending by approver": gsi1pk APPROVER#<email>, gsi1sk <dueAt>#<project>#<seq>
+ * GSI3 "listings": gsi3pk <listing>, gsi3sk <order>: what the PMO admin lists, without a Scan. Sparse:
+ *   PEOPLE                   <email>                     every person of the directory
+ *   DEFINITIONS              <id>                        every process (on its CURRENT pointer)
+ *   DEFINITION-DRAFTS        <id>                        every draft being edited (a new process has nothing else)
+ *   ACTIVE#<status>          <since>#<projectId>         every project not closed, by status, oldest first
+ *                                                        (a closed project leaves the index)
  * GSI2 "open by deadline" (the sweeper's agenda): gsi2pk AGENDA#<shard>, gsi2sk <when>#<kind>#<ref>:
  *   when something must next happen to an open gate (send, remind, escalate, deadline), a decided
  *   gate (resume), a condition (missed), a project (an execution owed) or a mail of the ledger (a
@@ -48,6 +60,7 @@ export const TABLE_KEYS = {
   indexes: [
     { name: 'pending-by-approver', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
     { name: 'open-by-deadline', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
+    { name: 'listings', partitionKey: 'gsi3pk', sortKey: 'gsi3sk' },
   ],
 } as const;
 
@@ -60,7 +73,10 @@ export const TRAIL_TABLE_KEYS = {
   ],
 } as const;
 
+export const PENDING_BY_APPROVER_INDEX = TABLE_KEYS.indexes[0].name;
 export const AGENDA_INDEX = TABLE_KEYS.indexes[1].name;
+export const LISTINGS_INDEX = TABLE_KEYS.indexes[2].name;
+
 export const TRAIL_BY_DAY_INDEX = TRAIL_TABLE_KEYS.indexes[0].name;
 export const TRAIL_HEADS_INDEX = TRAIL_TABLE_KEYS.indexes[1].name;
 /** Partitions of the heads index. Changing it hides heads from verification and anchors. */
@@ -95,6 +111,29 @@ export const keys = {
   definitionVersion: (id: string, version: number) => ({ pk: `DEF#${id}`, sk: `V#${pad(version, 6)}` }),
   definitionCurrent: (id: string) => ({ pk: `DEF#${id}`, sk: 'CURRENT' }),
   person: (email: string) => ({ pk: `PERSON#${email}`, sk: 'PERSON' }),
+  /** A person's place in the listings index. */
+  personListing: (email: string) => ({ gsi3pk: 'PEOPLE', gsi3sk: email }),
+  /** A process's place in the listings index (on its CURRENT pointer). */
+  definitionListing: (id: string) => ({ gsi3pk: 'DEFINITIONS', gsi3sk: id }),
+  definitionVersionPrefix: (id: string) => ({ pk: `DEF#${id}`, skPrefix: 'V#' }),
+  definitionDraft: (id: string) => ({ pk: `DEF#${id}`, sk: 'DRAFT' }),
+  definitionDraftRevision: (id: string, revision: number) => ({
+    pk: `DEF#${id}`,
+    sk: `DRAFT#${pad(revision, 6)}`,
+  }),
+  /** A live draft's place in the listings index (a published one leaves it). */
+  draftListing: (id: string) => ({ gsi3pk: 'DEFINITION-DRAFTS', gsi3sk: id }),
+  /** A project's place among the active ones: by status, oldest change first; none once closed. */
+  activeProject: (projectId: string, status: string, since: string) =>
+    (ACTIVE_STATUSES as readonly string[]).includes(status)
+      ? { gsi3pk: `ACTIVE#${status}`, gsi3sk: `${since}#${projectId}` }
+      : undefined,
+  listing: {
+    people: 'PEOPLE',
+    definitions: 'DEFINITIONS',
+    drafts: 'DEFINITION-DRAFTS',
+    active: (status: ActiveStatus) => `ACTIVE#${status}`,
+  },
   project: (projectId: string) => ({ pk: `PROJECT#${projectId}`, sk: 'PROJECT' }),
   gate: (projectId: string, sequence: number) => ({
     pk: `PROJECT#${projectId}`,
@@ -156,6 +195,8 @@ export const keys = {
   /** A head's place in the heads index. */
   trailHeadIndex: (chain: string) => ({ headsPk: `HEADS#${headShard(chain)}`, headsSk: chain }),
   trailHeadsShard: (shard: number) => `HEADS#${shard}`,
+  /** One approver's partition of the pending-by-approver index. */
+  approverPending: (approver: string) => `APPROVER#${approver}`,
   pendingByApprover: (approver: string, dueAt: string, projectId: string, sequence: number) => ({
     gsi1pk: `APPROVER#${approver}`,
     gsi1sk: `${dueAt}#${projectId}#${pad(sequence, 4)}`,

@@ -17,7 +17,7 @@ export const MAIL_RETRY_MAX_MS = HOUR;
 export const MAIL_CLAIM_STALE_MS = 15 * 60_000;
 
 export interface AgendaGate {
-  status: 'open' | 'decided' | 'expired';
+  status: 'open' | 'decided' | 'expired' | 'closed';
   openedAt: string;
   dueAt: string;
   sla: { remindAfterHours?: number | undefined; escalateAfterHours?: number | undefined };
@@ -33,6 +33,8 @@ export interface AgendaRequest {
   /** When SES accepted the request mail. */
   sentAt?: string | undefined;
   remindedAt?: string | undefined;
+  /** A reminder a PMO admin asked for: owed while later than the last mail to this approver. */
+  remindAskedAt?: string | undefined;
   /** After a failed send: when to try again. */
   retryAt?: string | undefined;
 }
@@ -72,6 +74,8 @@ export function gateAgenda(
         at: request.retryAt ?? gate.openedAt,
         action: { kind: 'send', approver: request.approver },
       });
+    } else if (request.remindAskedAt && reminderOwed(request)) {
+      out.push({ at: request.remindAskedAt, action: { kind: 'remind', approver: request.approver } });
     } else if (remindAfterHours !== undefined) {
       const at = plusHours(request.remindedAt ?? request.sentAt, remindAfterHours);
       if (at < gate.dueAt) out.push({ at, action: { kind: 'remind', approver: request.approver } });
@@ -83,6 +87,12 @@ export function gateAgenda(
   }
   out.push({ at: gate.dueAt, action: { kind: 'deadline' } });
   return out.sort((a, b) => a.at.localeCompare(b.at));
+}
+
+/** A reminder a PMO admin asked for that no mail has answered yet (a request still unsent answers it when it goes). */
+export function reminderOwed(request: AgendaRequest): boolean {
+  const lastMail = request.remindedAt ?? request.sentAt;
+  return request.remindAskedAt !== undefined && lastMail !== undefined && request.remindAskedAt > lastMail;
 }
 
 /** The actions due at `now`; a deadline that is due makes every other action moot. */

@@ -5,7 +5,7 @@ import { knockouts, weightedScore } from './scoring.ts';
 import { safeLine, safeText } from './text.ts';
 import { type Parsed, type Problem, parseWith } from './validation.ts';
 
-const condition = z.strictObject({
+export const condition = z.strictObject({
   text: safeLine(1, 500),
   due: z.iso.date(),
   /** Who must meet it; the project's manager when absent. */

@@ -31,6 +31,40 @@ export const SYNTAX_PATH = '(syntax)';
 
 /** Reads a definition from YAML or JSON text and validates it; problems sorted by where they are. */
 export function parseDefinitionFile(text: string): ParsedFile<ProcessDefinition> {
+  const read = readFile(text);
+  if (!read.ok) return read;
+  const parsed = parseProcessDefinition(read.value.input);
+  if (parsed.ok) return parsed;
+  return { ok: false, problems: locateIn(read.value, parsed.problems) };
+}
+
+/**
+ * The data of a definition file before it is validated (a draft may be work in progress), or
+ * the problems of its text. The CLI sends it to the API as a draft.
+ */
+export function readDefinitionData(text: string): ParsedFile<unknown> {
+  const read = readFile(text);
+  return read.ok ? { ok: true, value: read.value.input } : read;
+}
+
+/**
+ * Where problems named by path (`gates.0.approvers`, as the API names them) are in the file's
+ * text: the same places `parseDefinitionFile` gives, sorted. A path the file does not have is
+ * shown at the nearest thing it does; text that does not parse places everything at 1:1.
+ */
+export function locateFileProblems(text: string, problems: readonly Problem[]): FileProblem[] {
+  const read = readFile(text);
+  if (!read.ok) return problems.map((p) => ({ ...p, line: 1, col: 1 }));
+  return locateIn(read.value, problems);
+}
+
+interface ReadFile {
+  doc: Document;
+  lineCounter: LineCounter;
+  input: unknown;
+}
+
+function readFile(text: string): ParsedFile<ReadFile> {
   const lineCounter = new LineCounter();
   // YAML 1.2 (the default): `no` and `2025-06-30` stay strings; a key given twice is an error.
   // logLevel 'error': nothing on the console; 'silent' would also drop the second-document error.
@@ -41,9 +75,8 @@ export function parseDefinitionFile(text: string): ParsedFile<ProcessDefinition>
       ok: false,
       problems: doc.errors.map((e) => ({ path: SYNTAX_PATH, message: syntaxMessage(e), ...at(e.pos[0]) })),
     };
-  let input: unknown;
   try {
-    input = doc.toJS({ maxAliasCount: 100 });
+    return { ok: true, value: { doc, lineCounter, input: doc.toJS({ maxAliasCount: 100 }) } };
   } catch (error) {
     // Aliases that would expand too far ("billion laughs").
     return {
@@ -53,12 +86,13 @@ export function parseDefinitionFile(text: string): ParsedFile<ProcessDefinition>
       ],
     };
   }
-  const parsed = parseProcessDefinition(input);
-  if (parsed.ok) return parsed;
-  const problems = parsed.problems.flatMap((p) =>
-    locate(doc, p).map(({ offset, ...q }) => ({ ...q, ...at(offset) })),
+}
+
+function locateIn({ doc, lineCounter }: ReadFile, problems: readonly Problem[]): FileProblem[] {
+  const located = problems.flatMap((p) =>
+    locate(doc, p).map(({ offset, ...q }) => ({ ...q, ...lineCounter.linePos(offset) })),
   );
-  return { ok: false, problems: problems.sort((a, b) => a.line - b.line || a.col - b.col) };
+  return located.sort((a, b) => a.line - b.line || a.col - b.col);
 }
 
 /** `file:line:col path: message`, the form editors and CI logs link to the place. */

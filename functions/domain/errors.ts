@@ -40,6 +40,13 @@ export class NotFoundError extends TollgateError {
 export class ConflictError extends TollgateError {
   override readonly name: string = 'ConflictError';
   readonly statusCode = 409;
+  constructor(
+    message: string,
+    /** What the caller needs to look again, shown beside the message (e.g. who saved a draft meanwhile). */
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+  }
 }
 
 /** The thing existed but can no longer be used: a used, expired or superseded approval link. */

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 
 /** 32 random bytes: 256 bits, well above the 128 the design asks for. */
 const SECRET_BYTES = 32;
-const SECRET_SHAPE = /^[A-Za-z0-9_-]{43}$/;
+export const SECRET_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 
 export interface LinkSecret {
   /** Goes into the e-mailed URL only; never stored. */

@@ -6,7 +6,13 @@ import type {
   APIGatewayProxyResultV2,
   APIGatewayProxyStructuredResultV2,
 } from 'aws-lambda';
-import { InvalidInputError, NotFoundError, TollgateError, TooManyAttemptsError } from '../domain/errors.ts';
+import {
+  ConflictError,
+  InvalidInputError,
+  NotFoundError,
+  TollgateError,
+  TooManyAttemptsError,
+} from '../domain/errors.ts';
 import { log } from '../logger.ts';
 import type { RequestSource } from '../usecases/model.ts';
 import { html, APPROVAL_PAGE_CSP as PAGE_CSP, page as renderPage } from '../views/html.ts';
@@ -86,7 +92,11 @@ function responses(
       request.response =
         presentation === 'html'
           ? page(statusCode, errorPage(statusCode, message))
-          : json(statusCode, { message, ...(problems ? { problems } : {}) });
+          : json(statusCode, {
+              ...(error instanceof ConflictError ? error.details : {}),
+              message,
+              ...(problems ? { problems } : {}),
+            });
       request.response.headers = {
         ...COMMON_HEADERS,
         ...request.response.headers,
@@ -131,6 +141,46 @@ function errorPage(statusCode: number, message: string): string {
 /** An HTML page response, with the page security headers. */
 export function page(statusCode: number, body: string): HttpResult {
   return { statusCode, headers: PAGE_HEADERS, body };
+}
+
+/** Where the console's sign-in is: the token endpoint its script calls, the authorize page it goes to. */
+export interface ConsoleOrigins {
+  token?: string;
+  authorize?: string;
+}
+
+/**
+ * The PMO console's policy, the page variant for an app shell: like the approval pages (nothing
+ * from elsewhere, no framing, no base), but with its own one script and stylesheet (no inline
+ * script or style), calls to this API and to the sign-in's token endpoint only.
+ */
+export function consolePolicy(origins: ConsoleOrigins): string {
+  const also = (origin: string | undefined) => (origin ? ` ${origin}` : '');
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    `connect-src 'self'${also(origins.token)}`,
+    `form-action 'self'${also(origins.authorize)}`,
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+  ].join('; ');
+}
+
+/** The console's shell, script or stylesheet, under the console's policy (plus the common headers). */
+export function consoleResponse(
+  statusCode: number,
+  body: string,
+  contentType: string,
+  policy: string,
+  headers: Record<string, string> = {},
+): HttpResult {
+  return {
+    statusCode,
+    headers: { 'content-type': contentType, 'content-security-policy': policy, ...headers },
+    body,
+  };
 }
 
 export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResult {

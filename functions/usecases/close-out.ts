@@ -3,7 +3,7 @@ import { closeOutEmail } from '../views/email.ts';
 import type { GateInstance, Project } from './model.ts';
 import { sendNotice } from './notify.ts';
 import type { Ports } from './ports.ts';
-import { loadProjectAndDefinition, nowIso, projectEvent, SYSTEM } from './shared.ts';
+import { closeOutReason, loadProjectAndDefinition, nowIso, projectEvent, SYSTEM } from './shared.ts';
 import { changeWithRetry } from './transitions.ts';
 
 type CloseOutPorts = Pick<Ports, 'repository' | 'mailer' | 'clock' | 'settings' | 'log'>;
@@ -72,7 +72,11 @@ export async function closeProject(ports: CloseOutPorts, signOffGate: GateInstan
       projectId: current.projectId,
       expectedVersion: current.version,
       set: { sealedAt: at },
-      applied: { sequence: signOffGate.sequence, at, next: { route: 'close-out', reason } },
+      applied: {
+        sequence: signOffGate.sequence,
+        at,
+        next: { route: 'close-out', reason: closeOutReason(current) },
+      },
       events: [
         projectEvent(current, SEAL_ACTION, {
           at,

@@ -11,11 +11,11 @@ import { changeWithRetry } from './transitions.ts';
 const evidenceLink = z
   .string()
   .check(z.maxLength(2000), z.url({ protocol: /^https?$/, error: 'must be an http(s) link' }));
-const metSchema = z.strictObject({
+export const metSchema = z.strictObject({
   evidence: evidenceLink,
   note: z.optional(z.union([z.literal(''), safeText(1, 2000)])),
 });
-const waiveSchema = z.strictObject({ reason: safeText(1, 1000) });
+export const waiveSchema = z.strictObject({ reason: safeText(1, 1000) });
 
 /**
  * POST /projects/{id}/conditions/{conditionId}/met: the condition's owner marks it met,

@@ -99,6 +99,8 @@ async function openGateFor(
     ports.repository.listRequests(link.projectId, link.sequence),
   ]);
   if (!gate) throw new NotFoundError('this approval link is not known');
+  if (gate.status === 'closed')
+    throw new LinkGoneError('a PMO admin closed this review; nothing more is decided on it');
   if (gate.status !== 'open') throw new LinkGoneError('this gate has already been decided');
   // What you see is what you sign: the package is hashed again on every view and decision, so
   // an edited item is caught here, not trusted because a stored hash still matches itself.
@@ -195,7 +197,7 @@ export async function decide(
 ): Promise<DecisionReceipt> {
   let view = await viewDecision(ports, args.secret, args.source);
   const parsed = parseDecision(args.body, {
-    definition: view.definition,
+    definition: asOpened(view.definition, view.gate),
     gateId: view.gate.gateId,
     today: today(ports),
     skipped: skippedGates(view.definition, view.project.fields),
@@ -314,6 +316,20 @@ export async function decide(
       ...(state.status === 'decided' ? { gateOutcome: state.outcome } : {}),
     };
   }
+}
+
+/**
+ * The definition a decision is judged by: the project's, with the decided gate's criteria (and a
+ * close-out's checklist) as its instance was opened. A migration to a later version never changes
+ * what an open gate asks (usecases/migration.ts).
+ */
+function asOpened(definition: ProcessDefinition, gate: GateInstance): ProcessDefinition {
+  const { gate: asked, closeOut } = gate.package;
+  return {
+    ...definition,
+    gates: definition.gates.map((g) => (g.id === asked.id ? { ...g, criteria: asked.criteria } : g)),
+    ...(closeOut ? { closeOut: { ...definition.closeOut, checklist: closeOut.checklist } } : {}),
+  };
 }
 
 /** What a gate records when its votes settle it: outcome, recycle target, score, conditions. */

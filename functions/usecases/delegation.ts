@@ -15,8 +15,8 @@ import { canonical, nowIso, ownsProject, printedName, projectEvent, projectFor }
 type HandOverPorts = Pick<Ports, 'repository' | 'workflow' | 'clock' | 'settings' | 'log'>;
 
 const email = z.email().check(z.toLowerCase(), z.maxLength(254));
-const delegationSchema = z.strictObject({ to: email, reason: safeText(1, 1000) });
-const reassignmentSchema = z.strictObject({ from: email, to: email, reason: safeText(1, 1000) });
+export const delegationSchema = z.strictObject({ to: email, reason: safeText(1, 1000) });
+export const reassignmentSchema = z.strictObject({ from: email, to: email, reason: safeText(1, 1000) });
 
 /**
  * POST /a/{secret}/delegate: the approver hands their decision to someone else, with a

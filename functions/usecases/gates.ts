@@ -1,3 +1,4 @@
+import { reminderOwed } from '../domain/agenda.ts';
 import {
   CLOSE_OUT_GATE_ID,
   findGate,
@@ -17,6 +18,7 @@ import { resumeWorkflow } from './resume.ts';
 import { awaitingOf, nextLook, reschedule } from './scheduling.ts';
 import {
   canonical,
+  closeOutReason,
   directoryEntry,
   GateTaskError,
   loadProjectAndDefinition,
@@ -133,7 +135,7 @@ async function instanceShape(
         buildCloseOutPackage({
           project,
           definition,
-          reason: project.closeReason ?? 'completed',
+          reason: closeOutReason(project),
           sequence: ref.sequence,
           openedAt,
           dueAt,
@@ -223,14 +225,18 @@ async function resolveRequests(
   return { approvers, requests, handovers };
 }
 
-/** Mails every approver the rule is waiting for who has not been mailed yet, then reschedules. */
+/**
+ * Mails every approver the rule is waiting for who has not been mailed yet, and reminds those a
+ * PMO admin asked to remind (the admin API records the ask and nudges; it never mails), then
+ * reschedules.
+ */
 export async function notifyAwaited(ports: GatePorts, gate: GateInstance): Promise<void> {
   const votes = await ports.repository.listVotes(gate.projectId, gate.sequence);
   const awaiting = awaitingOf(gate, votes);
   for (const request of await ports.repository.listRequests(gate.projectId, gate.sequence)) {
-    if (request.status === 'pending' && !request.sentAt && awaiting.includes(request.approver)) {
-      await sendRequestMail(ports, gate, request, 'request');
-    }
+    if (request.status !== 'pending' || !awaiting.includes(request.approver)) continue;
+    if (!request.sentAt) await sendRequestMail(ports, gate, request, 'request');
+    else if (reminderOwed(request)) await sendRequestMail(ports, gate, request, 'reminder');
   }
   await reschedule(ports, gate);
 }

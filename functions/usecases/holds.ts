@@ -8,7 +8,7 @@ import type { Ports } from './ports.ts';
 import { nowIso, projectEvent, projectFor } from './shared.ts';
 import { planTransition, startPending } from './transitions.ts';
 
-const resumeSchema = z.strictObject({ reason: safeText(1, 1000) });
+export const resumeSchema = z.strictObject({ reason: safeText(1, 1000) });
 
 /**
  * POST /projects/{id}/resume: a PMO admin lifts a hold, with a reason. A gate held by its

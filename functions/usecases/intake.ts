@@ -6,7 +6,7 @@ import { canonicalJson, sha256Hex } from '../domain/trail.ts';
 import type { Caller } from './caller.ts';
 import type { Person, Project, RequestSource } from './model.ts';
 import { executionNames, type Ports, WriteRejectedError } from './ports.ts';
-import { canonical, nowIso, printedName, projectEvent } from './shared.ts';
+import { canonical, closeOutReason, nowIso, printedName, projectEvent } from './shared.ts';
 import { planTransition, type RouteResult, routeResult } from './transitions.ts';
 
 export const DEFAULT_PROCESS_ID = 'standard';
@@ -26,7 +26,7 @@ export class ProposalRejectedError extends TollgateError {
   readonly statusCode = 400;
 }
 
-const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{1,64}$/;
+export const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{1,64}$/;
 
 /**
  * POST /proposals: checks the proposal at the edge against its process (400 naming each
@@ -170,6 +170,6 @@ function routeOf(project: Project): RouteResult {
   const next =
     pending.workflow === 'gate-review'
       ? { route: 'open-gate' as const, gateId: pending.input.gate.gateId }
-      : { route: 'close-out' as const, reason: project.closeReason ?? 'completed' };
+      : { route: 'close-out' as const, reason: closeOutReason(project) };
   return routeResult(next, pending.input.gate, project.projectId);
 }

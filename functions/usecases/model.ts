@@ -35,6 +35,9 @@ export interface DirectoryPerson {
  * until a PMO admin resumes it. `closing`: waiting for the sponsor's close-out sign-off.
  */
 export type ProjectStatus = 'in-stage' | 'in-review' | 'on-hold' | 'closing' | 'closed';
+/** The statuses of a project still under way: the ones the PMO lists (a closed project leaves the listing). */
+export const ACTIVE_STATUSES = ['in-stage', 'in-review', 'on-hold', 'closing'] as const;
+export type ActiveStatus = (typeof ACTIVE_STATUSES)[number];
 
 export interface Hold {
   since: string;
@@ -83,7 +86,8 @@ export interface Project {
   /** The highest gate-instance sequence number given out. */
   lastSequence: number;
   pendingStart?: PendingStart;
-  closeReason?: 'completed' | 'killed';
+  /** `cancelled`: a PMO admin ended it (no close-out sign-off). */
+  closeReason?: 'completed' | 'killed' | 'cancelled';
   closedAt?: string;
   /** The sponsor's close-out sign-off, or that it lapsed at its deadline. */
   signOff?: { given: true; by: string; name: string; at: string } | { given: false; lapsedAt: string };
@@ -97,7 +101,8 @@ export interface Project {
   version: number;
 }
 
-export type GateStatus = 'open' | 'decided' | 'expired';
+/** `closed`: a PMO admin closed it undecided (a hold, a cancel). */
+export type GateStatus = 'open' | 'decided' | 'expired' | 'closed';
 
 /** One review of one gate for one project. Its task token is stored beside it and never read into this shape. */
 export interface GateInstance {
@@ -117,8 +122,8 @@ export interface GateInstance {
   outcome?: Outcome;
   recycleTo?: string;
   decidedAt?: string;
-  /** `votes`, or `deadline` when the system took the deadline outcome. */
-  decidedBy?: 'votes' | 'deadline';
+  /** `votes`; `deadline` when the system took the deadline outcome; `pmo` when a PMO admin closed it. */
+  decidedBy?: 'votes' | 'deadline' | 'pmo';
   score?: { weighted: number; threshold?: number; scoredBy: number };
   /** Conditional Go: the conditions the approving votes set. */
   conditions?: Condition[];
@@ -151,6 +156,8 @@ export interface ApprovalRequest {
   retryAt?: string;
   remindedAt?: string;
   reminders?: number;
+  /** A PMO admin asked for a reminder now: owed while later than the last mail (usecases/admin-actions.ts). */
+  remindAskedAt?: string;
   /** Who handed this request on (delegation, reassignment, out of office). */
   handedFrom?: { approver: string; why: 'delegated' | 'reassigned' | 'out-of-office'; reason: string };
   /** Who it was handed to. */

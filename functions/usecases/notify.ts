@@ -156,7 +156,8 @@ export async function sendRequestMail(
       return decisionRequestEmail({
         to: request.approver,
         name: request.name,
-        pkg: gate.package,
+        // A PMO admin may have moved the deadline since the package was built (it keeps the first).
+        pkg: { ...gate.package, dueAt: gate.dueAt },
         link: `${ports.settings.appUrl}/a/${secret.secret}`,
         kind,
         ...(request.handedFrom ? { handedFrom: request.handedFrom } : {}),

@@ -3,6 +3,7 @@ import type { ProcessDefinition } from '../domain/definition.ts';
 import type { Signature } from '../domain/signing.ts';
 import type { ChainHead, TrailEntry, TrailEvent } from '../domain/trail.ts';
 import type {
+  ActiveStatus,
   AgendaItem,
   ApprovalLink,
   ApprovalRequest,
@@ -32,7 +33,11 @@ export type WriteGuard =
   | 'condition-unchanged'
   | 'new-version'
   | 'new-key'
+  /** A definition draft moved on from the revision read (or one exists where none was expected). */
+  | 'draft-unchanged'
   | 'chain-sealed'
+  /** A directory entry changed since it was read (or exists where none was expected). */
+  | 'person-unchanged'
   /** Concurrent writes on the same items kept winning, past the adapter's retries: nothing written. */
   | 'busy';
 
@@ -43,17 +48,89 @@ export class WriteRejectedError extends Error {
   }
 }
 
+/** A page of a listing: at most `limit` items from `cursor` on (the previous page's). */
+export interface PageRequest {
+  limit?: number;
+  cursor?: string;
+  /** Only items whose order key is before this (e.g. projects unchanged since a time). */
+  before?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Absent on the last page. */
+  cursor?: string;
+}
+
+/** A published version as listed: who published it and when, without its body. */
+export interface DefinitionVersionInfo {
+  id: string;
+  version: number;
+  name: string;
+  published: { at: string; by: string };
+}
+
 export interface DefinitionStore {
+  /** Every process, at its current version (the listings index). */
+  listDefinitions(): Promise<DefinitionVersionInfo[]>;
+  /** Every published version of one process, oldest first. */
+  listDefinitionVersions(id: string): Promise<DefinitionVersionInfo[]>;
   getCurrentDefinition(id: string): Promise<ProcessDefinition | undefined>;
   getDefinition(id: string, version: number): Promise<ProcessDefinition | undefined>;
   /** Publishes a version and makes it current; published versions never change (`new-version`). */
   publishDefinition(definition: ProcessDefinition, event: TrailEvent): Promise<void>;
 }
 
+/**
+ * A draft of a process definition as a PMO admin left it. It may be invalid (work in progress):
+ * it is validated when shown and when published, never when saved.
+ */
+export interface DefinitionDraft {
+  id: string;
+  /** Moves with every save; a save names the revision it read. */
+  revision: number;
+  /** The version current when the draft was started (0: a new process). */
+  basedOn: number;
+  /** As the editor sent it (a JSON object). */
+  definition: unknown;
+  /** The editor's text (YAML) the definition came from, verbatim. */
+  source?: string;
+  updatedAt: string;
+  updatedBy: { email: string; name: string };
+  /** Set once published: the draft is spent, a new one may start. */
+  publishedAs?: number;
+}
+
+/** What a save replaces: the revision read, live or spent; none where no draft was ever kept. */
+export type DraftExpectation = { revision: number; spent: boolean } | undefined;
+
+export interface DraftStore {
+  /** The process's draft, live or spent (`publishedAs`). */
+  getDraft(id: string): Promise<DefinitionDraft | undefined>;
+  /** The definition of an earlier revision, while it is kept (a few months). */
+  getDraftRevision(id: string, revision: number): Promise<unknown>;
+  /** Every live draft (the listings index), without their definitions. */
+  listDrafts(): Promise<Omit<DefinitionDraft, 'definition' | 'source'>[]>;
+  /** Saves a revision over the one expected (`draft-unchanged` if it moved), with its trail entry. */
+  saveDraft(draft: DefinitionDraft, expected: DraftExpectation, event: TrailEvent): Promise<void>;
+  /**
+   * Publishes the draft's definition (the version, the CURRENT pointer forward: `new-version`) and
+   * marks the draft spent from the revision read (`draft-unchanged`), with the trail entry: one
+   * transaction.
+   */
+  publishDraft(args: { definition: ProcessDefinition; revision: number; event: TrailEvent }): Promise<void>;
+}
+
 export interface PeopleStore {
   /** By canonical e-mail. */
   getPerson(email: string): Promise<DirectoryPerson | undefined>;
-  putPerson(person: DirectoryPerson, event: TrailEvent): Promise<void>;
+  /**
+   * Writes an entry with its trail entry. `expectedUpdatedAt`: the `updatedAt` read (`null`: none
+   * may exist yet); refused (`person-unchanged`) if the entry moved since. Absent: unconditional.
+   */
+  putPerson(person: DirectoryPerson, event: TrailEvent, expectedUpdatedAt?: string | null): Promise<void>;
+  /** The directory, by e-mail (the listings index). */
+  listPeople(page?: PageRequest): Promise<Page<DirectoryPerson>>;
 }
 
 /** A change to a project, with whatever changes with it, in one transaction with its trail entries. */
@@ -73,10 +150,25 @@ export interface ProjectChange {
   events: TrailEvent[];
   /** Seal the project's chain with these entries (close-out). */
   seal?: boolean;
+  /**
+   * The open gate instance a PMO admin closes with this change (a hold, a cancel): closed from the
+   * version read (`gate-unchanged`), followed at once (`next`), its pending requests closed — their
+   * links stop working — and off the agenda.
+   */
+  closeGate?: {
+    gate: GateInstance;
+    pendingRequests: ApprovalRequest[];
+    at: string;
+    next?: GateInstance['next'];
+  };
+  /** Conditions that no longer fall due (the project closed): off the agenda. */
+  dropConditions?: ConditionRecord[];
 }
 
 export interface ProjectStore {
   getProject(projectId: string): Promise<Project | undefined>;
+  /** Projects in one status, least recently changed first (the listings index); closed ones are not listed. */
+  listActiveProjects(status: ActiveStatus, page?: PageRequest): Promise<Page<Project>>;
   /** Creates the project with its first trail entries; `new-project` guards against a second intake. */
   createProject(project: Project, events: TrailEvent[], agendaAt?: string): Promise<void>;
   changeProject(change: ProjectChange): Promise<void>;
@@ -109,6 +201,20 @@ export interface GateStore {
   storeTaskToken(projectId: string, sequence: number, taskToken: string): Promise<void>;
   readTaskToken(projectId: string, sequence: number): Promise<string | undefined>;
   getGate(projectId: string, sequence: number): Promise<GateInstance | undefined>;
+  /** One approver's pending requests, earliest deadline first (the pending-by-approver index). */
+  listPendingRequests(approver: string, page?: PageRequest): Promise<Page<ApprovalRequest>>;
+  /**
+   * A PMO admin asks for reminders now: the requests marked (`request-pending` if one is no longer
+   * pending), the gate moved from the version read (`gate-unchanged`) to its next place in the
+   * agenda, with the trail entries.
+   */
+  askReminders(args: {
+    gate: GateInstance;
+    requests: ApprovalRequest[];
+    at: string;
+    agendaAt: string | undefined;
+    events: TrailEvent[];
+  }): Promise<void>;
   listGates(projectId: string): Promise<GateInstance[]>;
   listRequests(projectId: string, sequence: number): Promise<ApprovalRequest[]>;
   /** Moves the instance in the agenda (undefined: nothing scheduled) and records an escalation. */
@@ -160,6 +266,19 @@ export interface LinkVoteStore {
    * PMO admin): the old request and its link end, the new request is pending, the gate's
    * approvers change from the version read.
    */
+  /**
+   * A PMO admin moves an open gate's deadline: the gate (from the version read, `gate-unchanged`),
+   * its pending requests (their deadline and place in the pending-by-approver index), their links'
+   * expiry and the agenda, with the trail entry — one transaction.
+   */
+  extendGate(args: {
+    gate: GateInstance;
+    dueAt: string;
+    pendingRequests: ApprovalRequest[];
+    links: { hash: string; expiresAt: string }[];
+    agendaAt: string | undefined;
+    events: TrailEvent[];
+  }): Promise<void>;
   handOver(args: {
     gate: GateInstance;
     from: ApprovalRequest;
@@ -299,6 +418,7 @@ export interface MailLedgerStore {
 }
 
 export type Repository = DefinitionStore &
+  DraftStore &
   PeopleStore &
   ProjectStore &
   GateStore &

@@ -33,3 +33,13 @@ export async function nudgeWorkflow(ports: ResumePorts, gate: GateInstance): Pro
   if (gate.status !== 'open') return 'gone';
   return wake(ports, gate);
 }
+
+/**
+ * A gate a PMO admin closed (a hold, a cancel), its decision already followed with the close:
+ * the waiting workflow is woken, ApplyDecision finds it followed, and the execution ends. If this
+ * is lost, the wait's backstop timeout ends it the same way.
+ */
+export async function endWait(ports: ResumePorts, gate: GateInstance): Promise<'resumed' | 'gone'> {
+  if (gate.status !== 'closed') return 'gone';
+  return wake(ports, gate);
+}

@@ -108,6 +108,10 @@ export async function printedName(
   return (await directoryEntry(ports, email))?.name ?? email;
 }
 
+/** What a close-out runs for (a cancelled project has none: it closes at once). */
+export const closeOutReason = (project: Pick<Project, 'closeReason'>): 'completed' | 'killed' =>
+  project.closeReason === 'killed' ? 'killed' : 'completed';
+
 export const plusMs = (iso: string, ms: number) => new Date(Date.parse(iso) + ms).toISOString();
 export const today = (ports: Pick<Ports, 'clock'>) => ports.clock.now().toISOString().slice(0, 10);
 export const nowIso = (ports: Pick<Ports, 'clock'>) => ports.clock.now().toISOString();

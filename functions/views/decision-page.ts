@@ -5,7 +5,7 @@ import type { GateInstance } from '../usecases/model.ts';
 import { utc } from './email.ts';
 import { type Html, html, page } from './html.ts';
 
-const CONDITION_ROWS = 3;
+export const CONDITION_ROWS = 3;
 const REQUEST_STATES: Record<string, string> = {
   pending: 'not decided yet',
   decided: 'decided',
@@ -46,7 +46,7 @@ ${problems.length ? html`<div class="card problems" role="alert"><h2>Please fix<
   <h1>${pkg.gate.name}: ${pkg.project.title}</h1>
   <p>${pkg.gate.ask}</p>
   <dl>
-    <dt>Decide by</dt><dd>${utc(pkg.dueAt)}</dd>
+    <dt>Decide by</dt><dd>${utc(gate.dueAt)}</dd>
     <dt>Requester</dt><dd>${pkg.project.requester}</dd>
     ${pkg.project.manager ? html`<dt>Project manager</dt><dd>${pkg.project.manager}</dd>` : ''}
     <dt>Sponsor</dt><dd>${pkg.project.sponsor}</dd>

@@ -23,7 +23,8 @@ export interface LocalPerson {
 export interface LocalIssuer {
   issuer: string;
   audience: string;
-  sign(person: LocalPerson, ttlSeconds?: number): Promise<string>;
+  /** An ID token for `person`; `nonce` is echoed as OpenID Connect asks (the console's sign-in checks it). */
+  sign(person: LocalPerson, ttlSeconds?: number, extra?: { nonce?: string }): Promise<string>;
   /** The claims of a valid token; undefined for any failure (signature, iss, aud, exp, token_use). */
   verify(token: string): Promise<Record<string, unknown> | undefined>;
   jwks(): Promise<{ keys: unknown[] }>;
@@ -31,6 +32,8 @@ export interface LocalIssuer {
 
 const ALG = 'ES256';
 const AUDIENCE = 'tollgate-local';
+/** The tokens' audience, as a Cognito ID token's is its app client id: the local console's client id too. */
+export const LOCAL_AUDIENCE = AUDIENCE;
 const DEFAULT_TTL_SECONDS = 3600;
 
 export async function createLocalIssuer(options: { dataDir?: string; issuer: string }): Promise<LocalIssuer> {
@@ -44,7 +47,7 @@ export async function createLocalIssuer(options: { dataDir?: string; issuer: str
   return {
     issuer,
     audience: AUDIENCE,
-    async sign(person, ttlSeconds = DEFAULT_TTL_SECONDS) {
+    async sign(person, ttlSeconds = DEFAULT_TTL_SECONDS, extra = {}) {
       const now = Math.floor(Date.now() / 1000);
       // Case-insensitive like a Cognito email sign-in: one person, one sub.
       const sub = subjectFor(person.email.trim().toLowerCase());
@@ -57,6 +60,7 @@ export async function createLocalIssuer(options: { dataDir?: string; issuer: str
         // With email sign-in Cognito's username is the generated uuid, i.e. the sub.
         'cognito:username': sub,
         token_use: 'id',
+        ...(extra.nonce === undefined ? {} : { nonce: extra.nonce }),
       })
         .setProtectedHeader({ alg: ALG, kid, typ: 'JWT' })
         .setSubject(sub)

@@ -326,7 +326,7 @@ function homePage(options: ConsoleOptions): string {
     'tollgate (local)',
     html`<div class="card"><h1>tollgate, running locally</h1>
 <p>Stage-gate approvals: a proposal comes in, each gate's approvers get an e-mail, open its link and decide; between gates the team works on a stage and submits its deliverables.</p>
-<p><a href="${options.inboxUrl}">SES inbox</a> (mail of this run) · <a href="/local/outbox">All mail sent</a> (kept across restarts)</p></div>
+<p><a href="${options.inboxUrl}">SES inbox</a> (mail of this run) · <a href="/local/outbox">All mail sent</a> (kept across restarts) · <a href="/console">PMO console</a> (processes, what is pending, people)</p></div>
 <div class="card"><h2>Demo people</h2><ul>${PEOPLE.map((p) => html`<li><strong>${p.name}</strong> &lt;${p.email}&gt; — ${p.groups.join(', ') || 'approver (no account: decides from e-mail links)'}</li>`)}</ul>
 <p class="muted">For the API: <code>curl -s -X POST ${options.appUrl}/local/token -H 'content-type: application/json' -d '{"email":"${DEMO_PEOPLE.requester.email}"}'</code> gives a bearer token.</p></div>
 <form class="card" method="post" action="/local/proposals"><h2>Submit a proposal as Riley Requester</h2>

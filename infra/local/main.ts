@@ -42,6 +42,7 @@ console.log(
     ? `
   App:    ${runtime.appUrl}/          (submit a proposal, see demo people)
   Inbox:  ${runtime.inboxUrl}/          (the e-mails; click the decision links)
+  PMO console: ${runtime.appUrl}/console   (processes, drafts, what is pending, people; sign in as Pat PMO)
   Mail kept across restarts: ${runtime.appUrl}/local/outbox
   Data:   ${values['data-dir']}/
 

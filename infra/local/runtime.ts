@@ -20,6 +20,7 @@ import { startFaultProxy } from './fault-proxy.ts';
 import { type HttpHandler, startHttpGateway } from './http-gateway.ts';
 import { isLoopbackHost } from './loopback.ts';
 import { loadLocalMachines } from './machines.ts';
+import { localConsoleSignIn, localOAuth } from './oauth.ts';
 import { freePort } from './ports.ts';
 import { readSesStore, type SentEmail, startSesLocal } from './ses-local.ts';
 import { enrolLocalSigner, LocalIdentityVerifier } from './signers.ts';
@@ -182,6 +183,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       EXPORT_DIR: join(dataDir, 'exports'),
       EXPORT_URL_BASE: `${appUrl}/local/exports`,
       LOG_LEVEL: options.logLevel ?? 'INFO',
+      ...consoleEnvironment(signIn ? localConsoleSignIn(appUrl) : undefined),
     });
 
     const dynamoClient = new DynamoDBClient({
@@ -236,6 +238,24 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       clearInterval(keeping);
       await outbox.sync();
     });
+    // The PMO console signs in here (authorization code + PKCE), beside the rest of the local sign-in.
+    const oauth = signIn ? localOAuth({ appUrl, issuer }) : undefined;
+    const pages = localConsole({
+      appUrl,
+      inboxUrl: inbox.url,
+      issuer,
+      outbox: () => outbox.all(),
+      exportsDir: join(dataDir, 'exports'),
+      signIn,
+      enrolSigner: (email, password) =>
+        enrolLocalSigner(signers, {
+          email,
+          password,
+        }),
+      ...(clock instanceof ShiftableClock
+        ? { timeTravel: { clock, sweep: () => invoke('sweeper', {}) } }
+        : {}),
+    });
     const gateway = await startHttpGateway({
       host,
       port: appPort,
@@ -246,22 +266,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         ...(route.auth === 'jwt' ? { authorizer: 'jwt' as const } : {}),
       })),
       verifyJwt: (token) => issuer.verify(token),
-      extra: localConsole({
-        appUrl,
-        inboxUrl: inbox.url,
-        issuer,
-        outbox: () => outbox.all(),
-        exportsDir: join(dataDir, 'exports'),
-        signIn,
-        enrolSigner: (email, password) =>
-          enrolLocalSigner(signers, {
-            email,
-            password,
-          }),
-        ...(clock instanceof ShiftableClock
-          ? { timeTravel: { clock, sweep: () => invoke('sweeper', {}) } }
-          : {}),
-      }),
+      extra: async (req, res) => ((await oauth?.(req, res)) ?? false) || pages(req, res),
       log: (message, fields) => log(`http: ${message}${fields ? ` ${JSON.stringify(fields)}` : ''}`),
     });
     stops.push(() => gateway.close());
@@ -406,4 +411,20 @@ class Outbox {
       return [];
     }
   }
+}
+
+/**
+ * The console handler's sign-in settings (functions/http/console.ts); all empty with `--no-sign-in`,
+ * so a runtime started earlier in this process leaves none behind.
+ */
+function consoleEnvironment(
+  signIn: ReturnType<typeof localConsoleSignIn> | undefined,
+): Record<string, string> {
+  return {
+    CONSOLE_AUTHORIZE_URL: signIn?.authorizeUrl ?? '',
+    CONSOLE_TOKEN_URL: signIn?.tokenUrl ?? '',
+    CONSOLE_LOGOUT_URL: signIn?.logoutUrl ?? '',
+    CONSOLE_CLIENT_ID: signIn?.clientId ?? '',
+    CONSOLE_REDIRECT_URI: signIn?.redirectUri ?? '',
+  };
 }

@@ -6,7 +6,8 @@
  * states:startExecution), persists every execution under
  * `<dataDir>/executions` so waiting executions survive a restart (even a
  * SIGKILL), and speaks the Step Functions JSON API so `@aws-sdk/client-sfn`
- * works against it unchanged. Facts about the library it relies on:
+ * (tests, the bench) and the functions' signed requests (functions/adapters/workflow.ts,
+ * ADR 0017) work against it unchanged. Facts about the library it relies on:
  * shared/notes/local-step-functions.md.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';

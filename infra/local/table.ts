@@ -3,6 +3,7 @@ import {
   DescribeTableCommand,
   type DynamoDBClient,
   ResourceNotFoundException,
+  UpdateTableCommand,
 } from '@aws-sdk/client-dynamodb';
 import { TABLE_KEYS, TRAIL_TABLE_KEYS } from '../../functions/adapters/keys.ts';
 
@@ -19,7 +20,8 @@ export async function ensureTable(
   spec: KeySpec = TABLE_KEYS,
 ): Promise<'created' | 'exists'> {
   try {
-    await client.send(new DescribeTableCommand({ TableName: tableName }));
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    await addMissingIndexes(client, tableName, spec, Table?.GlobalSecondaryIndexes ?? []);
     return 'exists';
   } catch (error) {
     if (!(error instanceof ResourceNotFoundException)) throw error;
@@ -49,6 +51,42 @@ export async function ensureTable(
     }),
   );
   return 'created';
+}
+
+/**
+ * A data dir from before an index was added gets it (as a CDK deploy adds it on AWS). Items
+ * written before are not in it until they change: `npm start` says so once.
+ */
+async function addMissingIndexes(
+  client: DynamoDBClient,
+  tableName: string,
+  spec: KeySpec,
+  existing: { IndexName?: string | undefined }[],
+): Promise<void> {
+  for (const index of spec.indexes) {
+    if (existing.some((e) => e.IndexName === index.name)) continue;
+    await client.send(
+      new UpdateTableCommand({
+        TableName: tableName,
+        AttributeDefinitions: [
+          { AttributeName: index.partitionKey, AttributeType: 'S' },
+          { AttributeName: index.sortKey, AttributeType: 'S' },
+        ],
+        GlobalSecondaryIndexUpdates: [
+          {
+            Create: {
+              IndexName: index.name,
+              KeySchema: [
+                { AttributeName: index.partitionKey, KeyType: 'HASH' },
+                { AttributeName: index.sortKey, KeyType: 'RANGE' },
+              ],
+              Projection: { ProjectionType: 'ALL' },
+            },
+          },
+        ],
+      }),
+    );
+  }
 }
 
 /** Both tables: the main one and the trail's own. */

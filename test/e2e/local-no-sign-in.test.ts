@@ -53,6 +53,26 @@ describe.skipIf(networkAddress === undefined)('the runtime on a network address 
     expect(await exportFile.json()).toEqual({ message: 'no such export file' });
   });
 
+  test('serves the PMO console without a sign-in, and no authorize or token endpoint', async () => {
+    // Act
+    const shell = await t.api('GET', '/console');
+    const body = await shell.text();
+    const oauth = await Promise.all([
+      t.api('GET', '/local/oauth2/authorize?response_type=code&client_id=tollgate-local'),
+      t.api('POST', '/local/oauth2/token', {
+        body: 'grant_type=authorization_code',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      }),
+    ]);
+
+    // Assess: the page is the API's (as on AWS), it only has nobody to sign in with
+    expect(shell.status).toBe(200);
+    expect(body).toContain('data-sign-in="off"');
+    expect(body).not.toContain('data-token-url');
+    expect(shell.headers.get('content-security-policy')).toContain("connect-src 'self';");
+    expect(oauth.map((r) => r.status)).toEqual([404, 404]);
+  });
+
   test('serves the API to a token and the approval link from the mail, on the network address', async () => {
     // Act
     const { link } = await t.submit('Reachable from a phone');

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lambdaBuildOptions } from '../../bench/bundle.ts';
+import { bundleHandler, lambdaBuildOptions } from '../../bench/bundle.ts';
 import { HANDLERS, type HandlerName } from '../../functions/handlers.ts';
 
 // What each Lambda bundle may carry, checked on the bundles the CDK builds (same esbuild options).
@@ -46,6 +46,9 @@ async function inputsByHandler(): Promise<Map<HandlerName, string[]>> {
   return inputs;
 }
 
+/** admin-console's budget: its page, stylesheet and the browser script (with the YAML parser) as text. */
+const CONSOLE_BUNDLE_MAX_BYTES = 256 * 1024;
+
 const packageOf = (input: string) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input)?.[1];
 
 describe('Lambda bundles', () => {
@@ -58,20 +61,28 @@ describe('Lambda bundles', () => {
   });
 
   it.each(names)(
-    '%s carries zod/mini only, and the S3 and KMS clients only if it writes with them',
+    '%s carries zod/mini only, no Step Functions client, and the S3 and KMS clients only if it writes with them',
     (name) => {
       // Act: what its bundle takes code from
       const inputs = bundled.get(name);
       if (!inputs) throw new Error(`no bundle for ${name}`);
       const packages = new Set(inputs.map(packageOf));
       // Assess
-      expect(packages.has('@aws-sdk/client-dynamodb'), 'every function reads the table').toBe(true);
+      // Every function reads the table, but the console's: it serves its page and files, and reads nothing
+      expect(packages.has('@aws-sdk/client-dynamodb'), 'every function reads the table').toBe(
+        name !== 'admin-console',
+      );
       const writes = WRITES_TRAIL_STORAGE.includes(name);
       expect(packages.has('@aws-sdk/client-s3'), '@aws-sdk/client-s3').toBe(writes);
       expect(packages.has('@aws-sdk/client-kms'), '@aws-sdk/client-kms').toBe(writes);
       expect(packages.has('@aws-sdk/lib-storage'), '@aws-sdk/lib-storage').toBe(writes);
       expect(packages.has('@aws-sdk/s3-request-presigner'), 'presigning is aws-read.ts').toBe(false);
-      // Definition files are read by the CLI and the local runtime; the API takes JSON
+      // ADR 0017: StartExecution and SendTaskSuccess are signed requests (functions/adapters/workflow.ts)
+      expect(packages.has('@aws-sdk/client-sfn'), '@aws-sdk/client-sfn').toBe(false);
+      // Definition files are read by the CLI, the local runtime and the console's browser script; the
+      // API takes JSON. admin-console is allowed the parser, but only as that script's text (the
+      // string in functions/console/assets.generated.ts, bundled for the browser, never run here):
+      // the package itself is in no function, admin-console included.
       expect(packages.has('yaml'), 'yaml').toBe(false);
       // The local e-signature sign-in (TOTP, scrypt) is the local runtime's, handed over in-process
       expect(packages.has('otpauth'), 'otpauth').toBe(false);
@@ -80,4 +91,19 @@ describe('Lambda bundles', () => {
       expect(inputs.filter((i) => /zod\/v4\/locales\//.test(i) && !/locales\/en\.js$/.test(i))).toEqual([]);
     },
   );
+});
+
+describe('the admin-console bundle', () => {
+  it('is the console’s page and browser script as text, with nothing that reads a table, within budget', async () => {
+    // Act: bundled alone, as the CDK builds it
+    const bundle = await bundleHandler(
+      HANDLERS['admin-console'].entry,
+      join(dir, 'admin-console-alone'),
+      process.cwd(),
+    );
+    // Assess
+    expect(bundle.bytes).toBeLessThan(CONSOLE_BUNDLE_MAX_BYTES);
+    expect(bundle.topInputs[0]?.name).toBe('functions/console/assets.generated.ts');
+    expect(bundle.topPackages.map((p) => p.name)).not.toContain('@aws-sdk/client-dynamodb');
+  });
 });

@@ -154,7 +154,10 @@ describe('the main table', () => {
     const READ_WRITE = ['GetItem', 'PutItem', 'Query', 'UpdateItem'];
     const expected: Record<string, string[]> = {
       'admin-api': READ_WRITE,
+      'definitions-api': READ_WRITE,
       'anchor-trail': [],
+      // The console's page and files: it reads nothing (its script calls the API with a token)
+      'admin-console': [],
       'apply-decision': READ_WRITE,
       'approval-pages': READ_WRITE,
       'expire-gate': ['GetItem', 'Query', 'UpdateItem'],
@@ -173,14 +176,20 @@ describe('the main table', () => {
     for (const g of grants.filter((g) => allowed(g) && onMainTable(g.statement)))
       if (list(g.statement.Action).some((a) => a.startsWith('dynamodb:')))
         expect([NOT_TOKENS, ONLY_TOKENS], g.principal).toContainEqual(g.statement.Condition);
-    // Only the sweeper reads an index (the agenda), and only by Query.
+    // Only the sweeper (the agenda), the definitions API (the listings) and the admin API (the listings,
+    // pending-by-approver) read an index, and only by Query.
     const onIndexes = grants.filter(
       (g) =>
         allowed(g) &&
         list(g.statement.Resource).some((r) => render(r).startsWith(`<${mainTable}.Arn>/index/`)),
     );
-    expect(functionsOf(onIndexes)).toEqual(['sweeper']);
-    expect(onIndexes.flatMap((g) => list(g.statement.Action))).toEqual(['dynamodb:Query']);
+    expect(functionsOf(onIndexes)).toEqual(
+      expect.arrayContaining(['admin-api', 'definitions-api', 'sweeper']),
+    );
+    expect(
+      functionsOf(onIndexes).filter((f) => !['admin-api', 'definitions-api', 'sweeper'].includes(f)),
+    ).toEqual([]);
+    expect([...new Set(onIndexes.flatMap((g) => list(g.statement.Action)))]).toEqual(['dynamodb:Query']);
   });
 });
 

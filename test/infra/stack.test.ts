@@ -72,7 +72,7 @@ describe('cdk-nag', () => {
 });
 
 describe('the table', () => {
-  it('is one on-demand table with PITR, deletion protection and the two GSIs', () => {
+  it('is one on-demand table with PITR, deletion protection and the three GSIs', () => {
     // Two tables: this one, and the trail's own (test/infra/trail.test.ts).
     template.resourceCountIs('AWS::DynamoDB::Table', 2);
     template.hasResourceProperties('AWS::DynamoDB::Table', {
@@ -86,6 +86,7 @@ describe('the table', () => {
       GlobalSecondaryIndexes: [
         Match.objectLike({ IndexName: 'pending-by-approver', Projection: { ProjectionType: 'ALL' } }),
         Match.objectLike({ IndexName: 'open-by-deadline', Projection: { ProjectionType: 'ALL' } }),
+        Match.objectLike({ IndexName: 'listings', Projection: { ProjectionType: 'ALL' } }),
       ],
     });
     template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
@@ -139,6 +140,8 @@ describe('the functions', () => {
       'record-failure',
       'anchor-trail',
       'trail-job',
+      'definitions-api',
+      'admin-console',
     ])
       expect(startsOf(handler), handler).toEqual([]);
     expect(actionsOf(approvals)).toEqual(expect.arrayContaining(['states:SendTaskSuccess', 'ses:SendEmail']));
@@ -254,7 +257,7 @@ describe('the operator alarms', () => {
 });
 
 describe('the HTTP API', () => {
-  it('serves every registered route with its handler; only the approval links are public', () => {
+  it('serves every registered route with its handler; only the approval links and the console are public', () => {
     const routes = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties);
     // HEAD on the link too (link checkers send it), whether or not the registry lists it.
     const linkHead = { routeKey: 'HEAD /a/{secret}', handler: 'approval-pages', auth: 'public' } as const;
@@ -264,10 +267,13 @@ describe('the HTTP API', () => {
     expect(routes.map((r) => r.RouteKey).sort()).toEqual(served.map((r) => r.routeKey).sort());
     for (const route of served) {
       const found = routes.find((r) => r.RouteKey === route.routeKey) as Record<string, unknown>;
-      const isApprovalLink = route.routeKey.split(' ')[1] === '/a/{secret}';
-      expect(route.auth, route.routeKey).toBe(isApprovalLink ? 'public' : 'jwt');
-      expect(found.AuthorizationType, route.routeKey).toBe(isApprovalLink ? 'NONE' : 'JWT');
-      if (!isApprovalLink) expect(found.AuthorizerId, route.routeKey).toBeDefined();
+      // The console's page and files hold no data: every call its script makes carries a token.
+      const isPublic = /^\/(a\/\{secret\}|console|console\/\{asset\})$/.test(
+        route.routeKey.split(' ')[1] ?? '',
+      );
+      expect(route.auth, route.routeKey).toBe(isPublic ? 'public' : 'jwt');
+      expect(found.AuthorizationType, route.routeKey).toBe(isPublic ? 'NONE' : 'JWT');
+      if (!isPublic) expect(found.AuthorizerId, route.routeKey).toBeDefined();
       // integrations/<Integration> → the function → its registered handler
       const target = found.Target as { 'Fn::Join': [string, [string, { Ref: string }]] };
       const integration = resources[target['Fn::Join'][1][1].Ref] as Resource;
@@ -279,7 +285,7 @@ describe('the HTTP API', () => {
     expect(routes.filter((r) => r.AuthorizationType === 'NONE').map((r) => r.RouteKey)).toEqual(
       expect.arrayContaining(['GET /a/{secret}', 'HEAD /a/{secret}', 'POST /a/{secret}']),
     );
-    expect(routes.filter((r) => r.AuthorizationType === 'NONE')).toHaveLength(3);
+    expect(routes.filter((r) => r.AuthorizationType === 'NONE')).toHaveLength(5);
   });
 
   it('throttles and logs access by route template, never by path (paths carry link secrets)', () => {
@@ -289,6 +295,101 @@ describe('the HTTP API', () => {
     expect(format).toContain('$context.routeKey');
     expect(format).not.toContain('$context.path');
     expect(format).not.toMatch(/\$context\.(http\.path|resourcePath|requestOverride|pathParameters)/);
+  });
+});
+
+describe('the sign-in', () => {
+  const clientNamed = (prefix: string) => {
+    const found = ofType('AWS::Cognito::UserPoolClient').find(([id]) => id.startsWith(prefix));
+    if (!found) throw new Error(`no user pool client ${prefix}`);
+    return found;
+  };
+
+  it('gives the PMO console a public hosted-UI client: authorization code only, OpenID scopes, explicit lifetimes', () => {
+    // Assess
+    template.resourceCountIs('AWS::Cognito::UserPoolDomain', 1);
+    const [, consoleClient] = clientNamed('ConsoleClient');
+    expect(consoleClient.Properties).toMatchObject({
+      GenerateSecret: false,
+      AllowedOAuthFlowsUserPoolClient: true,
+      AllowedOAuthFlows: ['code'],
+      AllowedOAuthScopes: ['openid', 'email', 'profile'],
+      SupportedIdentityProviders: ['COGNITO'],
+      PreventUserExistenceErrors: 'ENABLED',
+      ExplicitAuthFlows: ['ALLOW_REFRESH_TOKEN_AUTH'],
+      IdTokenValidity: 60,
+      AccessTokenValidity: 60,
+      RefreshTokenValidity: 60,
+      TokenValidityUnits: { IdToken: 'minutes', AccessToken: 'minutes', RefreshToken: 'minutes' },
+    });
+    // By default the console is the API's own /console
+    const apiConsole = {
+      'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.any(String), 'ApiEndpoint'] }, '/console']],
+    };
+    expect(consoleClient.Properties.CallbackURLs).toEqual([apiConsole]);
+    expect(consoleClient.Properties.LogoutURLs).toEqual([apiConsole]);
+    const consoleFunction = resources[functionIdOf('admin-console') as string] as Resource;
+    const variables = (consoleFunction.Properties.Environment as { Variables: Record<string, unknown> })
+      .Variables;
+    expect(Object.keys(variables).sort()).toEqual([
+      'CONSOLE_AUTHORIZE_URL',
+      'CONSOLE_CLIENT_ID',
+      'CONSOLE_LOGOUT_URL',
+      'CONSOLE_REDIRECT_URI',
+      'CONSOLE_TOKEN_URL',
+      'NODE_OPTIONS',
+    ]);
+    expect(JSON.stringify(variables.CONSOLE_TOKEN_URL)).toContain('.amazoncognito.com/oauth2/token');
+  });
+
+  it('lets the API take the ID tokens of the SDK sign-in and of the console, and no other client', () => {
+    const [, authorizer] = ofType('AWS::ApiGatewayV2::Authorizer')[0] as [string, Resource];
+    const audience = (authorizer.Properties.JwtConfiguration as { Audience: unknown[] }).Audience;
+    expect(audience).toEqual([refTo(clientNamed('UsersClient')[0]), refTo(clientNamed('ConsoleClient')[0])]);
+  });
+
+  it('keeps the other clients out of the hosted UI, and no client may write an e-mail or a name', () => {
+    // The SDK client keeps its logical id (its id is what the CLI and the authorizer know)
+    expect(clientNamed('UsersClient')[0]).toBe('UsersClientCC96A27D');
+    for (const prefix of ['UsersClient', 'SignatureClient'])
+      expect(clientNamed(prefix)[1].Properties, prefix).toMatchObject({
+        AllowedOAuthFlowsUserPoolClient: false,
+      });
+    for (const [id, c] of ofType('AWS::Cognito::UserPoolClient')) {
+      // Unset would mean every writable attribute, the e-mail included
+      expect(c.Properties.WriteAttributes, id).toEqual(expect.any(Array));
+      expect(c.Properties.WriteAttributes, id).not.toContain('email');
+      expect(c.Properties.WriteAttributes, id).not.toContain('name');
+    }
+    template.hasResourceProperties('AWS::Cognito::UserPool', {
+      UserAttributeUpdateSettings: { AttributesRequireVerificationBeforeUpdate: ['email'] },
+    });
+  });
+
+  it('takes the hosted UI domain prefix and the console URLs from context', () => {
+    // Prepare
+    const app = new App({
+      context: {
+        'aws:cdk:bundling-stacks': [],
+        'tollgate:authDomainPrefix': 'acme-approvals',
+        'tollgate:consoleUrls': 'https://approvals.example.com/console, https://tollgate.example.org/console',
+      },
+    });
+    // Act
+    const configured = Template.fromStack(buildApp(app, { nag: false }).stack);
+    // Assess
+    configured.hasResourceProperties('AWS::Cognito::UserPoolDomain', { Domain: 'acme-approvals' });
+    configured.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      AllowedOAuthFlows: ['code'],
+      CallbackURLs: ['https://approvals.example.com/console', 'https://tollgate.example.org/console'],
+      LogoutURLs: ['https://approvals.example.com/console', 'https://tollgate.example.org/console'],
+    });
+    const consoleFunction = Object.values(configured.toJSON().Resources as Record<string, Resource>).find(
+      (r) => r.Metadata?.['tollgate:handler'] === 'admin-console',
+    );
+    expect(consoleFunction?.Properties.Environment).toMatchObject({
+      Variables: { CONSOLE_REDIRECT_URI: 'https://approvals.example.com/console' },
+    });
   });
 });
 

@@ -1,13 +1,19 @@
 // The DynamoDB adapters against DynamoDB Local: one in-memory instance for the file (a JVM start
 // costs seconds of CPU), each describe on tables of its own. The repository; task tokens in a
 // partition of their own; the local sign-in behind e-signatures.
-import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { randomUUID } from 'node:crypto';
+import {
+  DescribeTableCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { Secret, TOTP } from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamoRepository } from '../../functions/adapters/dynamodb/repository.ts';
 import { Table } from '../../functions/adapters/dynamodb/table.ts';
-import { agendaShard, keys } from '../../functions/adapters/keys.ts';
+import { agendaShard, keys, LISTINGS_INDEX, TABLE_KEYS } from '../../functions/adapters/keys.ts';
 import type { GateDefinition } from '../../functions/domain/definition.ts';
 import { buildGatePackage, gatePackageHash } from '../../functions/domain/gate-package.ts';
 import { CHAINS, type TrailEvent, verifyChain } from '../../functions/domain/trail.ts';
@@ -21,7 +27,7 @@ import { type Repository, WriteRejectedError } from '../../functions/usecases/po
 import { DEMO_DEFINITION } from '../../infra/local/demo.ts';
 import { type DynamoDbLocal, startDynamoDbLocal } from '../../infra/local/dynamodb-local.ts';
 import { enrolLocalSigner, LocalIdentityVerifier } from '../../infra/local/signers.ts';
-import { ensureTables } from '../../infra/local/table.ts';
+import { ensureTable, ensureTables } from '../../infra/local/table.ts';
 
 const TABLES = { main: 'repository-test', trail: 'repository-test-trail' };
 
@@ -106,6 +112,120 @@ describe('the DynamoDB repository', () => {
     });
     expect((await repository.listTrail(CHAINS.definition('once-only'))).map((e) => e.action)).toEqual([
       'definition.published',
+    ]);
+  });
+
+  it('lists the directory a page at a time, and refuses a cursor it did not give out', async () => {
+    // Prepare
+    const at = '2026-11-25T10:00:00.000Z';
+    const emails = ['lena.list@example.com', 'liam.list@example.com', 'lou.list@example.com'];
+    for (const email of emails)
+      await repository.putPerson(
+        { email, name: email.split('.')[0] ?? email, roles: ['requester'], updatedAt: at },
+        {
+          chain: CHAINS.people,
+          subject: { person: email },
+          at,
+          actor: { type: 'system', id: 'test' },
+          action: 'person.added',
+          detail: {},
+        },
+      );
+
+    // Act
+    const first = await repository.listPeople({ limit: 2 });
+    const rest = await repository.listPeople({ limit: 2, ...(first.cursor ? { cursor: first.cursor } : {}) });
+    const forged = Buffer.from(JSON.stringify(['ACTIVE#in-stage', 'x', 'y', 'z'])).toString('base64url');
+    const refused = await Promise.all(
+      [forged, 'not a cursor', `${first.cursor}x`].map((cursor) =>
+        repository.listPeople({ cursor }).catch((error: unknown) => error),
+      ),
+    );
+
+    // Assess
+    const listed = [...first.items, ...rest.items].map((p) => p.email).filter((e) => emails.includes(e));
+    expect(listed).toEqual(emails);
+    expect(first.items).toHaveLength(2);
+    expect(first.items[0]).not.toHaveProperty('gsi3pk');
+    for (const error of refused)
+      expect(error).toMatchObject({ statusCode: 400, problems: [{ path: '(query).cursor' }] });
+  });
+
+  it('lists active projects by status as they move, and a closed project no more', async () => {
+    // Prepare
+    const projectId = randomUUID();
+    await repository.createProject(project(projectId), [event(projectId, 'project.created')]);
+    const listed = async (status: 'in-stage' | 'on-hold') => {
+      const ids: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await repository.listActiveProjects(status, {
+          limit: 100,
+          ...(cursor ? { cursor } : {}),
+        });
+        ids.push(...page.items.map((p) => p.projectId));
+        cursor = page.cursor;
+      } while (cursor);
+      return ids;
+    };
+    const inStage = await listed('in-stage');
+
+    // Act
+    await repository.changeProject({
+      projectId,
+      expectedVersion: 0,
+      set: { status: 'on-hold', updatedAt: '2026-11-26T10:00:00.000Z' },
+      events: [event(projectId, 'project.held')],
+    });
+    const afterHold = { inStage: await listed('in-stage'), onHold: await listed('on-hold') };
+    await repository.changeProject({
+      projectId,
+      expectedVersion: 1,
+      set: { status: 'closed', closedAt: '2026-11-26T11:00:00.000Z', updatedAt: '2026-11-26T11:00:00.000Z' },
+      events: [event(projectId, 'project.closed')],
+    });
+    const afterClose = await listed('on-hold');
+
+    // Assess
+    expect(inStage).toContain(projectId);
+    expect(afterHold.inStage).not.toContain(projectId);
+    expect(afterHold.onHold).toContain(projectId);
+    expect(afterClose).not.toContain(projectId);
+  });
+
+  it('adds an index a table from an earlier version lacks, as a deploy would', async () => {
+    // Prepare: the table as it was before the listings index.
+    const older = { ...TABLE_KEYS, indexes: TABLE_KEYS.indexes.filter((i) => i.name !== LISTINGS_INDEX) };
+    await ensureTable(client, 'repository-test-older', older);
+
+    // Act
+    const again = await ensureTable(client, 'repository-test-older');
+
+    // Assess
+    const { Table: described } = await client.send(
+      new DescribeTableCommand({ TableName: 'repository-test-older' }),
+    );
+    expect(again).toBe('exists');
+    expect(described?.GlobalSecondaryIndexes?.map((i) => i.IndexName).sort()).toEqual(
+      TABLE_KEYS.indexes.map((i) => i.name).sort(),
+    );
+  });
+
+  it('lists every process at its current version, and each version published', async () => {
+    // Prepare
+    const published = { ...event('x', 'definition.published'), chain: CHAINS.definition('listed') };
+    const definition = { ...DEMO_DEFINITION, id: 'listed' };
+
+    // Act
+    await repository.publishDefinition({ ...definition, version: 1 }, published);
+    await repository.publishDefinition({ ...definition, version: 2, name: 'Listed, second' }, published);
+
+    // Assess
+    const processes = await repository.listDefinitions();
+    expect(processes.find((d) => d.id === 'listed')).toMatchObject({ version: 2, name: 'Listed, second' });
+    expect((await repository.listDefinitionVersions('listed')).map((v) => [v.version, v.name])).toEqual([
+      [1, DEMO_DEFINITION.name],
+      [2, 'Listed, second'],
     ]);
   });
 

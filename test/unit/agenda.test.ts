@@ -43,6 +43,25 @@ function kinds(agenda: readonly Scheduled[]): string[] {
 }
 
 describe('gateAgenda — an open gate', () => {
+  it('reminds at once when a PMO admin asked, until a mail after the ask answers it', () => {
+    // Prepare: Ana was mailed, reminded at 24 h, and a PMO admin asked for another at 30 h; Ben is unsent
+    const asked = sent(ANA, { remindedAt: at(24), remindAskedAt: at(30) });
+    const answered = sent(ANA, { remindedAt: at(30.5), remindAskedAt: at(30) });
+    const unsent: AgendaRequest = { approver: BEN, status: 'pending', remindAskedAt: at(30) };
+
+    // Act
+    const owed = gateAgenda(openGate(), [asked, unsent], [ANA, BEN]);
+    const done = gateAgenda(openGate(), [answered], [ANA]);
+
+    // Assess: the ask is due now; once reminded after it, the SLA's rhythm resumes from that mail
+    expect(owed.slice(0, 2)).toEqual([
+      { at: at(0), action: { kind: 'send', approver: BEN } },
+      { at: at(30), action: { kind: 'remind', approver: ANA } },
+    ]);
+    expect(done[0]).toEqual({ at: at(48), action: { kind: 'escalate' } });
+    expect(done).toContainEqual({ at: at(54.5), action: { kind: 'remind', approver: ANA } });
+  });
+
   it('schedules the reminders, the escalation and the deadline, earliest first', () => {
     // Prepare
     const requests = [sent(ANA), sent(BEN, { sentAt: at(2) })];

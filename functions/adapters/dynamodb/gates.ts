@@ -8,8 +8,8 @@ import type {
   GateInstance,
   MailEntry,
 } from '../../usecases/model.ts';
-import type { AgendaStore, GateStore } from '../../usecases/ports.ts';
-import { AGENDA_INDEX, AGENDA_SHARDS, keys, parseAgendaKey } from '../keys.ts';
+import type { AgendaStore, GateStore, Page, PageRequest } from '../../usecases/ports.ts';
+import { AGENDA_INDEX, AGENDA_SHARDS, keys, parseAgendaKey, TABLE_KEYS } from '../keys.ts';
 import { type Item, strip, type Table, toAttr } from './table.ts';
 
 const AGENDA_ATTRIBUTES = ['gsi2pk', 'gsi2sk'];
@@ -90,6 +90,44 @@ export class GateItems implements GateStore, AgendaStore {
   async listRequests(projectId: string, sequence: number): Promise<ApprovalRequest[]> {
     const { pk, skPrefix } = keys.requestPrefix(projectId, sequence);
     return (await this.table.query(pk, skPrefix)).map((i) => strip<ApprovalRequest>(i) as ApprovalRequest);
+  }
+
+  async listPendingRequests(approver: string, page?: PageRequest): Promise<Page<ApprovalRequest>> {
+    const { items, cursor } = await this.table.indexPage(
+      TABLE_KEYS.indexes[0],
+      keys.approverPending(approver),
+      page,
+    );
+    return {
+      items: items.map((i) => strip<ApprovalRequest>(i) as ApprovalRequest),
+      ...(cursor ? { cursor } : {}),
+    };
+  }
+
+  async askReminders(args: Parameters<GateStore['askReminders']>[0]): Promise<void> {
+    const { gate, agendaAt } = args;
+    await this.table.withTrail(args.events, [
+      {
+        op: this.table.update(keys.gate(gate.projectId, gate.sequence), {
+          set: {
+            version: gate.version + 1,
+            ...(agendaAt ? keys.gateAgenda(gate.projectId, gate.sequence, agendaAt) : {}),
+          },
+          remove: agendaAt ? [] : AGENDA_ATTRIBUTES,
+          condition: '#status = :open AND version = :version',
+          values: { ':open': 'open', ':version': gate.version },
+        }),
+        guard: 'gate-unchanged',
+      },
+      ...args.requests.map((r) => ({
+        op: this.table.update(keys.request(r.projectId, r.sequence, r.approver), {
+          set: { remindAskedAt: args.at },
+          condition: '#status = :pending',
+          values: { ':pending': 'pending' },
+        }),
+        guard: 'request-pending' as const,
+      })),
+    ]);
   }
 
   async scheduleGate(

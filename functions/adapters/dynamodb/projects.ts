@@ -1,11 +1,18 @@
 import { conditionMissedAt } from '../../domain/agenda.ts';
 import type { TrailEvent } from '../../domain/trail.ts';
-import type { ConditionRecord, Project, SubmissionRecord } from '../../usecases/model.ts';
-import type { IdempotencyRecord, ProjectChange, ProjectStore } from '../../usecases/ports.ts';
+import type { ActiveStatus, ConditionRecord, Project, SubmissionRecord } from '../../usecases/model.ts';
+import type {
+  IdempotencyRecord,
+  Page,
+  PageRequest,
+  ProjectChange,
+  ProjectStore,
+} from '../../usecases/ports.ts';
 import { keys } from '../keys.ts';
 import { epochSeconds, type Guarded, type Item, strip, type Table } from './table.ts';
 
 const AGENDA_ATTRIBUTES = ['gsi2pk', 'gsi2sk'];
+const LISTING_ATTRIBUTES = ['gsi3pk', 'gsi3sk'];
 /** Idempotency keys are remembered for a day, as clients retry within minutes. */
 const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
 
@@ -21,6 +28,7 @@ export class ProjectItems implements ProjectStore {
     const item: Item = {
       ...keys.project(project.projectId),
       ...(agendaAt ? keys.projectAgenda(project.projectId, agendaAt) : {}),
+      ...keys.activeProject(project.projectId, project.status, project.updatedAt),
       type: 'project',
       ...project,
     };
@@ -31,6 +39,10 @@ export class ProjectItems implements ProjectStore {
 
   async changeProject(change: ProjectChange): Promise<void> {
     const { projectId } = change;
+    // A change of status moves the project in the listings index (out of it once closed).
+    const status = change.set.status;
+    const listing =
+      status === undefined ? undefined : keys.activeProject(projectId, status, change.set.updatedAt ?? '');
     const ops: Guarded[] = [
       {
         op: this.table.update(keys.project(projectId), {
@@ -38,8 +50,13 @@ export class ProjectItems implements ProjectStore {
             ...change.set,
             version: change.expectedVersion + 1,
             ...(change.agendaAt ? keys.projectAgenda(projectId, change.agendaAt) : {}),
+            ...listing,
           },
-          remove: [...(change.remove ?? []), ...(change.agendaAt === null ? AGENDA_ATTRIBUTES : [])],
+          remove: [
+            ...(change.remove ?? []),
+            ...(change.agendaAt === null ? AGENDA_ATTRIBUTES : []),
+            ...(status !== undefined && !listing ? LISTING_ATTRIBUTES : []),
+          ],
           condition: 'version = :expected',
           values: { ':expected': change.expectedVersion },
         }),
@@ -50,6 +67,15 @@ export class ProjectItems implements ProjectStore {
       ops.push({
         op: this.table.update(keys.gate(projectId, change.applied.sequence), {
           set: { appliedAt: change.applied.at, next: change.applied.next, nextStart: change.applied.start },
+          remove: AGENDA_ATTRIBUTES,
+        }),
+      });
+    }
+    if (change.closeGate) ops.push(...this.closeGate(change.closeGate));
+    for (const condition of change.dropConditions ?? []) {
+      ops.push({
+        op: this.table.update(keys.condition(projectId, condition.conditionId), {
+          set: {},
           remove: AGENDA_ATTRIBUTES,
         }),
       });
@@ -76,6 +102,49 @@ export class ProjectItems implements ProjectStore {
       });
     }
     await this.table.withTrail(change.events, ops, { seal: change.seal ?? false });
+  }
+
+  /**
+   * An open gate closed by a PMO admin: from the version read, followed at once (nothing left for
+   * the workflow or the sweeper to apply), its pending requests closed and out of the approvers'
+   * index. A vote or hand-over that got in first moved the version: the whole change is refused.
+   */
+  private closeGate(close: NonNullable<ProjectChange['closeGate']>): Guarded[] {
+    const { gate, at } = close;
+    return [
+      {
+        op: this.table.update(keys.gate(gate.projectId, gate.sequence), {
+          set: {
+            status: 'closed',
+            decidedAt: at,
+            decidedBy: 'pmo',
+            appliedAt: at,
+            next: close.next,
+            version: gate.version + 1,
+          },
+          remove: AGENDA_ATTRIBUTES,
+          condition: '#status = :open AND version = :version',
+          values: { ':open': 'open', ':version': gate.version },
+        }),
+        guard: 'gate-unchanged',
+      },
+      ...close.pendingRequests.map(
+        (r): Guarded => ({
+          op: this.table.update(keys.request(r.projectId, r.sequence, r.approver), {
+            set: { status: 'closed' },
+            remove: ['gsi1pk', 'gsi1sk'],
+            condition: '#status = :pending',
+            values: { ':pending': 'pending' },
+          }),
+          guard: 'gate-unchanged',
+        }),
+      ),
+    ];
+  }
+
+  async listActiveProjects(status: ActiveStatus, page?: PageRequest): Promise<Page<Project>> {
+    const { items, cursor } = await this.table.listPage(keys.listing.active(status), page);
+    return { items: items.map((i) => strip<Project>(i) as Project), ...(cursor ? { cursor } : {}) };
   }
 
   async listConditions(projectId: string): Promise<ConditionRecord[]> {

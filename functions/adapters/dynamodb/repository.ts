@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Repository } from '../../usecases/ports.ts';
 import { requireEnv } from '../environment.ts';
 import { DefinitionItems } from './definitions.ts';
+import { DraftItems } from './drafts.ts';
 import { GateItems } from './gates.ts';
 import { JobItems } from './jobs.ts';
 import { MailItems } from './mail.ts';
@@ -14,7 +15,7 @@ import { LinkVoteItems } from './votes.ts';
 
 /**
  * The repository the use cases see: one object over one table, made of one module per
- * aggregate (definitions, people, projects, gates and the agenda, links and votes, trail).
+ * aggregate (definitions and their drafts, people, projects, gates and the agenda, links and votes, trail).
  */
 export interface TableNames {
   /** Projects, gates, links, votes, definitions, people. */
@@ -27,6 +28,7 @@ export function dynamoRepository(client: DynamoDBClient, tables: TableNames): Re
   const table = new Table(client, tables.main, tables.trail);
   return merge(
     new DefinitionItems(table),
+    new DraftItems(table),
     new PeopleItems(table),
     new ProjectItems(table),
     new GateItems(table),

@@ -10,6 +10,7 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { InvalidInputError } from '../../domain/errors.ts';
 import {
   APPENDABLE_AFTER_SEAL,
   appendAll,
@@ -17,10 +18,13 @@ import {
   type TrailEntry,
   type TrailEvent,
 } from '../../domain/trail.ts';
-import { type WriteGuard, WriteRejectedError } from '../../usecases/ports.ts';
-import { keys } from '../keys.ts';
+import { type Page, type PageRequest, type WriteGuard, WriteRejectedError } from '../../usecases/ports.ts';
+import { keys, TABLE_KEYS } from '../keys.ts';
 
 export type Item = Record<string, unknown>;
+/** A secondary index a listing pages through, by its name and key attributes (TABLE_KEYS.indexes). */
+export type PagedIndex = { name: string; partitionKey: string; sortKey: string };
+const LISTINGS = TABLE_KEYS.indexes[2];
 /** A transaction step, and the rule its condition stands for (named when it fails). */
 export type Guarded = { op: TransactWriteItem; guard?: WriteGuard | 'trail-head' };
 type Key = { pk: string; sk: string };
@@ -94,6 +98,45 @@ export class Table {
       start = out.LastEvaluatedKey;
     } while (start);
     return items;
+  }
+
+  /** One page of a listing (the listings index); see `indexPage`. */
+  listPage(listing: string, page: PageRequest = {}): Promise<Page<Item>> {
+    return this.indexPage(LISTINGS, listing, page);
+  }
+
+  /**
+   * One page of one partition of a secondary index, in sort-key order from the cursor on. The
+   * cursor is the last key, opaque to clients and checked when it comes back: a forged one is a 400
+   * that names it, never a key DynamoDB refuses, and never a key of another partition.
+   */
+  async indexPage(index: PagedIndex, partition: string, page: PageRequest = {}): Promise<Page<Item>> {
+    const limit = Math.min(Math.max(page.limit ?? 50, 1), 100);
+    const conditions = ['#pk = :partition'];
+    const values: Item = { ':partition': partition };
+    if (page.before !== undefined) {
+      conditions.push('#sk < :before');
+      values[':before'] = page.before;
+    }
+    const out = await this.client.send(
+      new QueryCommand({
+        TableName: this.name,
+        IndexName: index.name,
+        KeyConditionExpression: conditions.join(' AND '),
+        ExpressionAttributeNames: {
+          '#pk': index.partitionKey,
+          ...(page.before !== undefined ? { '#sk': index.sortKey } : {}),
+        },
+        ExpressionAttributeValues: toAttr(values),
+        Limit: limit,
+        ExclusiveStartKey:
+          page.cursor === undefined ? undefined : toAttr(readCursor(page.cursor, index, partition)),
+      }),
+    );
+    return {
+      items: (out.Items ?? []).map((i) => unmarshall(i)),
+      ...(out.LastEvaluatedKey ? { cursor: writeCursor(unmarshall(out.LastEvaluatedKey), index) } : {}),
+    };
   }
 
   /** Adds one to a counter item (made on first use, expiring at `expiresAtEpoch`); the new count. */
@@ -284,6 +327,37 @@ function conditionNames(condition: string | undefined): Record<string, string> {
   return names;
 }
 
+/** What an index page's last key is made of: the index's keys, then the table's. */
+const cursorKeys = (index: PagedIndex) => [index.partitionKey, index.sortKey, 'pk', 'sk'];
+
+function writeCursor(key: Item, index: PagedIndex): string {
+  return Buffer.from(JSON.stringify(cursorKeys(index).map((k) => key[k]))).toString('base64url');
+}
+
+/** A cursor back from a client: exactly the four string keys of this index and partition, or a 400. */
+function readCursor(cursor: string, index: PagedIndex, partition: string): Item {
+  const keyNames = cursorKeys(index);
+  const bad = () =>
+    new InvalidInputError('the cursor is not one this listing gave out', [
+      { path: '(query).cursor', message: 'must be the cursor of the previous page, unchanged' },
+    ]);
+  if (cursor.length > 2048 || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw bad();
+  let values: unknown;
+  try {
+    values = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw bad();
+  }
+  if (
+    !Array.isArray(values) ||
+    values.length !== keyNames.length ||
+    !values.every((v) => typeof v === 'string' && v.length > 0 && v.length <= 1024) ||
+    values[0] !== partition
+  )
+    throw bad();
+  return Object.fromEntries(keyNames.map((k, i) => [k, values[i]]));
+}
+
 /** Drops the table's own attributes so callers see only the domain shape. */
 export function strip<T>(item: Item | undefined): T | undefined {
   if (!item) return undefined;
@@ -296,6 +370,8 @@ export function strip<T>(item: Item | undefined): T | undefined {
     gsi1sk: _b,
     gsi2pk: _c,
     gsi2sk: _d,
+    gsi3pk: _i,
+    gsi3sk: _j,
     dayPk: _e,
     daySk: _f,
     headsPk: _g,

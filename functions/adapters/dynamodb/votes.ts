@@ -82,6 +82,49 @@ export class LinkVoteItems implements LinkVoteStore {
     ]);
   }
 
+  async extendGate(args: Parameters<LinkVoteStore['extendGate']>[0]): Promise<void> {
+    const { gate, dueAt, agendaAt } = args;
+    const requestKey = (r: ApprovalRequest) => keys.request(r.projectId, r.sequence, r.approver);
+    await this.table.withTrail(args.events, [
+      {
+        op: this.table.update(keys.gate(gate.projectId, gate.sequence), {
+          set: {
+            dueAt,
+            version: gate.version + 1,
+            ...(agendaAt ? keys.gateAgenda(gate.projectId, gate.sequence, agendaAt) : {}),
+          },
+          remove: agendaAt ? [] : ['gsi2pk', 'gsi2sk'],
+          condition: '#status = :open AND version = :version',
+          values: { ':open': 'open', ':version': gate.version },
+        }),
+        guard: 'gate-unchanged',
+      },
+      ...args.pendingRequests.map(
+        (r): Guarded => ({
+          op: this.table.update(requestKey(r), {
+            set: { dueAt, ...keys.pendingByApprover(r.approver, dueAt, r.projectId, r.sequence) },
+            condition: '#status = :pending',
+            values: { ':pending': 'pending' },
+          }),
+          guard: 'gate-unchanged',
+        }),
+      ),
+      // A link lives until the deadline (or its own age limit): the new deadline keeps it working.
+      ...args.links.map(
+        (link): Guarded => ({
+          op: this.table.update(keys.link(link.hash), {
+            set: {
+              expiresAt: link.expiresAt,
+              expiresAtEpoch: epochSeconds(link.expiresAt) + LINK_RETENTION_SECONDS,
+            },
+            condition: 'attribute_exists(pk) AND attribute_not_exists(usedAt)',
+          }),
+          guard: 'gate-unchanged',
+        }),
+      ),
+    ]);
+  }
+
   async handOver(args: Parameters<LinkVoteStore['handOver']>[0]): Promise<void> {
     const { gate, from, to } = args;
     const ops: Guarded[] = [

@@ -4,17 +4,13 @@
 // function that writes to neither (ADR 0011). The export job and the anchoring task keep the clients.
 
 import { formatUrl } from '@aws-sdk/core/util';
-import { defaultProvider } from '@aws-sdk/credential-provider-node';
-import { Sha256 } from '@smithy/core/checksum';
-import { SignatureV4 } from '@smithy/signature-v4';
-import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import type { SignatureV4 } from '@smithy/signature-v4';
 import type { AnchorReader, ExportLinks, PublicKeySource, SignedAnchor } from '../../usecases/ports.ts';
+import { AwsJsonApi, type Credentials, signerFor } from '../aws-signed.ts';
 
 /** How long a download link stays valid: long enough to click, short enough not to be shared. */
 export const LINK_SECONDS = 900;
 const TIMEOUT_MS = 5000;
-
-type Credentials = AwsCredentialIdentity | AwsCredentialIdentityProvider;
 
 /** The DER public key KMS returns (base64), as PEM. */
 export function pemFromDer(base64: string): string {
@@ -46,11 +42,8 @@ export class PresignedObjects {
   ) {
     this.origin = new URL(options.origin ?? `https://${bucket}.s3.${region}.amazonaws.com`);
     this.now = options.now ?? (() => new Date());
-    this.signer = new SignatureV4({
-      service: 's3',
-      region,
-      credentials: options.credentials ?? defaultProvider(),
-      sha256: Sha256,
+    this.signer = signerFor('s3', region, {
+      credentials: options.credentials,
       uriEscapePath: false,
       applyChecksum: false,
     });
@@ -123,17 +116,20 @@ export class S3AnchorReader implements AnchorReader {
 /** KMS `GetPublicKey` as one signed JSON request; the key never changes, so it is read once. */
 export class KmsPublicKey implements PublicKeySource {
   private pem: Promise<string> | undefined;
-  private readonly signer: SignatureV4;
-  private readonly endpoint: URL;
+  private readonly api: AwsJsonApi;
 
   constructor(
     private readonly keyId: string,
     region: string,
-    credentials: Credentials = defaultProvider(),
+    credentials?: Credentials,
     endpoint = `https://kms.${region}.amazonaws.com`,
   ) {
-    this.endpoint = new URL(endpoint);
-    this.signer = new SignatureV4({ service: 'kms', region, credentials, sha256: Sha256 });
+    this.api = new AwsJsonApi(
+      signerFor('kms', region, { credentials }),
+      endpoint,
+      'application/x-amz-json-1.1',
+      TIMEOUT_MS,
+    );
   }
 
   publicKeyPem(): Promise<string> {
@@ -145,38 +141,13 @@ export class KmsPublicKey implements PublicKeySource {
   }
 
   private async fetch(): Promise<string> {
-    const { hostname, host, protocol, port } = this.endpoint;
-    const body = JSON.stringify({ KeyId: this.keyId });
-    const signed = await this.signer.sign({
-      method: 'POST',
-      protocol,
-      hostname,
-      ...(port ? { port: Number(port) } : {}),
-      path: '/',
-      query: {},
-      headers: {
-        host,
-        'content-type': 'application/x-amz-json-1.1',
-        'x-amz-target': 'TrentService.GetPublicKey',
-      },
-      body,
-    });
-    const response = await fetch(this.endpoint, {
-      method: 'POST',
-      headers: signed.headers,
-      body,
-      signal: AbortSignal.timeout(TIMEOUT_MS),
-    });
-    const out = (await response.json().catch(() => ({}))) as {
-      PublicKey?: string;
-      __type?: string;
-      message?: string;
-      Message?: string;
-    };
-    if (!response.ok || !out.PublicKey) {
-      const reason = out.__type?.split('#').pop() ?? `HTTP ${response.status}`;
-      throw new Error(`KMS GetPublicKey failed: ${reason} ${out.message ?? out.Message ?? ''}`.trim());
+    const reply = await this.api.post('TrentService.GetPublicKey', { KeyId: this.keyId });
+    const { PublicKey, message, Message } = reply.body;
+    if (!reply.ok || typeof PublicKey !== 'string' || PublicKey === '') {
+      const reason = reply.errorType ?? `HTTP ${reply.status}`;
+      const text = typeof message === 'string' ? message : typeof Message === 'string' ? Message : '';
+      throw new Error(`KMS GetPublicKey failed: ${reason} ${text}`.trim());
     }
-    return pemFromDer(out.PublicKey);
+    return pemFromDer(PublicKey);
   }
 }
