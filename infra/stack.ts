@@ -19,7 +19,12 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke as LambdaInvokeTarget } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { Construct } from 'constructs';
-import { TABLE_KEYS } from '../functions/adapters/keys.ts';
+import {
+  AGENDA_INDEX,
+  LISTINGS_INDEX,
+  PENDING_BY_APPROVER_INDEX,
+  TABLE_KEYS,
+} from '../functions/adapters/keys.ts';
 import { type HandlerName, HTTP_ROUTES } from '../functions/handlers.ts';
 import { CloseOutWorkflow } from '../workflows/close-out.ts';
 import { GateReviewWorkflow } from '../workflows/gate-review.ts';
@@ -57,15 +62,19 @@ export const TABLE_ACCESS: Record<HandlerName, TableAccess> = {
   'project-api': { items: READ_WRITE },
   // A reassignment or a reminder nudges the waiting review so it mails at once; a hold or a cancel
   // wakes it to end. The listings index (people, active projects) and pending-by-approver.
-  'admin-api': { items: READ_WRITE, indexes: true, taskTokens: 'read' },
+  'admin-api': {
+    items: READ_WRITE,
+    indexes: [LISTINGS_INDEX, PENDING_BY_APPROVER_INDEX],
+    taskTokens: 'read',
+  },
   // Drafts and versions (conditional puts, the draft spent by an update), a migrated project's
   // update; the listings index for processes, drafts and active projects.
-  'definitions-api': { items: READ_WRITE, indexes: true },
+  'definitions-api': { items: READ_WRITE, indexes: [LISTINGS_INDEX] },
   'record-proposal': { items: ['GetItem', 'PutItem'] },
   'open-gate': { items: READ_WRITE, taskTokens: 'read-write' },
   'expire-gate': { items: ['GetItem', 'Query', 'UpdateItem'] },
   'apply-decision': { items: READ_WRITE },
-  sweeper: { items: READ_WRITE, indexes: true, taskTokens: 'read' },
+  sweeper: { items: READ_WRITE, indexes: [AGENDA_INDEX], taskTokens: 'read' },
   'trail-api': { items: ['GetItem', 'Query', 'PutItem'] },
   'trail-job': { items: ['GetItem', 'PutItem'] },
   'anchor-trail': { items: [] },

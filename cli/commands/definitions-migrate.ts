@@ -1,4 +1,5 @@
 import { type Command, Option } from 'commander';
+import type { MigratedProject } from '../../functions/usecases/migration.ts';
 import { api } from './api.ts';
 import { type ConnectionOptions, connect, withConnection } from './connection.ts';
 import { EXIT, usageError } from './errors.ts';
@@ -14,17 +15,6 @@ import { progress } from './progress.ts';
 
 /** The API takes up to 100 project ids in one call. */
 const MAX_PROJECTS = 100;
-
-interface MigratedProject {
-  projectId: string;
-  title: string;
-  status: string;
-  from: number;
-  to: number;
-  changes: string[];
-  migrated: boolean;
-  refused?: string;
-}
 
 interface MigrateOptions extends ConnectionOptions {
   from: number;

@@ -1,5 +1,6 @@
 import { type Command, Option } from 'commander';
 import { ACTIVE_STATUSES } from '../../functions/usecases/model.ts';
+import type { PendingItem } from '../../functions/usecases/pending.ts';
 import { api } from './api.ts';
 import { type Connection, type ConnectionOptions, connect, withConnection } from './connection.ts';
 import { age, email, examples, jsonOption, output, plural, positive, table, when } from './format.ts';
@@ -12,37 +13,6 @@ import { progress } from './progress.ts';
 
 /** --all stops here: 50 pages of the API's largest page is more than a screen or a script wants. */
 export const MAX_PAGES = 50;
-
-interface PendingApprover {
-  email: string;
-  name?: string;
-  status: string;
-  remindedAt?: string;
-  reminders?: number;
-}
-
-export interface PendingItem {
-  projectId: string;
-  title: string;
-  status: string;
-  definition: { id: string; version: number };
-  since: string;
-  ageHours: number;
-  stage?: { gateId: string; enteredAt: string };
-  gate?: {
-    sequence: number;
-    gateId: string;
-    name: string;
-    openedAt: string;
-    dueAt: string;
-    overdue: boolean;
-    sla: 'on-track' | 'due-soon' | 'overdue';
-    nextReminderAt?: string;
-    escalatedAt?: string;
-    approvers: PendingApprover[];
-  };
-  hold?: { since: string; cause: string };
-}
 
 interface PendingOptions extends ConnectionOptions {
   approver?: string;

@@ -48,8 +48,14 @@ const MAX_ATTEMPTS = 3;
 const BASE_DELAY_MS = 50;
 const THROTTLING_BASE_DELAY_MS = 1000;
 const MAX_DELAY_MS = 20_000;
-/** Per attempt; three of them and their backoff stay within a 15 s function timeout. */
+/** Per attempt. */
 const TIMEOUT_MS = 4000;
+/**
+ * All attempts of one call together: no retry starts that could end past it. A resume comes after
+ * the vote's own writes (up to ~5 s when the trail is contended) inside a 15 s function; a resume
+ * that still fails is repaired by the sweeper (ADR 0007), so the call gives up rather than time out.
+ */
+const CALL_BUDGET_MS = 6000;
 const THROTTLING = new Set([
   'ThrottlingException',
   'Throttling',
@@ -72,6 +78,8 @@ export interface StepFunctionsApiOptions {
   credentials?: Credentials;
   /** Default: AWS_MAX_ATTEMPTS, else 3 (the SDK's standard retry mode). */
   maxAttempts?: number;
+  /** All attempts of one call together (default 6 s): no retry starts that could end past it. */
+  budgetMs?: number;
   /** Tests only: how long to wait before the given retry (1, 2, …). */
   delay?: (retry: number, throttled: boolean) => number;
 }
@@ -102,6 +110,8 @@ export class StepFunctionsApi {
   private async call(operation: string, payload: Record<string, string>): Promise<Outcome> {
     const api = this.client();
     const maxAttempts = this.options.maxAttempts ?? (Number(process.env.AWS_MAX_ATTEMPTS) || MAX_ATTEMPTS);
+    const budgetMs = this.options.budgetMs ?? CALL_BUDGET_MS;
+    const started = performance.now();
     for (let attempt = 1; ; attempt++) {
       const result = await attemptOnce(api, operation, payload);
       if (!('retry' in result)) return result;
@@ -110,6 +120,7 @@ export class StepFunctionsApi {
       const wait =
         this.options.delay?.(attempt, result.throttled) ??
         Math.floor(Math.random() * Math.min(base * 2 ** (attempt - 1), MAX_DELAY_MS));
+      if (performance.now() - started + wait + TIMEOUT_MS > budgetMs) throw result.retry;
       await new Promise((resolve) => setTimeout(resolve, wait));
     }
   }

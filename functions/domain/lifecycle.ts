@@ -95,11 +95,14 @@ export function afterOutcome(
 /**
  * Where a gate that ends in Recycle goes back to when several approvers chose targets:
  * the earliest gate any of them named (the most conservative choice); undefined if none did.
+ * A target `definition` lacks is ignored, never taken as the earliest: it could not be followed.
  */
 export function recycleTarget(
   definition: ProcessDefinition,
   decisions: readonly { outcome: Outcome; recycleTo?: string | undefined }[],
 ): string | undefined {
-  const targets = decisions.flatMap((d) => (d.outcome === 'recycle' && d.recycleTo ? [d.recycleTo] : []));
+  const targets = decisions.flatMap((d) =>
+    d.outcome === 'recycle' && d.recycleTo && gateIndex(definition, d.recycleTo) >= 0 ? [d.recycleTo] : [],
+  );
   return targets.sort((a, b) => gateIndex(definition, a) - gateIndex(definition, b))[0];
 }

@@ -612,7 +612,18 @@ const remindedSchema = z.object({
   sequence: z.int(),
   approvers: z.array(address()).check(z.describe('Who is reminded, each with a fresh link')),
 });
-const extendedSchema = z.object({ sequence: z.int(), from: time(), to: time() });
+const extendedSchema = z.object({
+  sequence: z.int(),
+  from: time(),
+  to: time(),
+  freshLinks: z
+    .array(address())
+    .check(
+      z.describe(
+        'Approvers whose link would reach its age limit (LINK_MAX_AGE_HOURS, 14 days by default) before the new deadline: each is mailed a fresh one',
+      ),
+    ),
+});
 const heldSchema = z.object({ status: z.literal('on-hold'), hold });
 const cancelledSchema = z.object({
   status: z.literal('closed'),
@@ -1251,7 +1262,7 @@ export const API_DOCS: Record<string, RouteDoc> = {
     operationId: 'extendDeadline',
     summary: 'A later deadline for the open gate, with a reason',
     description:
-      'Later than now and than the current deadline, and within the longest a gate may take from its opening. The requests, their links and the agenda move with it; what approvers sign keeps the deadline it was opened with.',
+      'Later than now and than the current deadline, and within the longest a gate may take from its opening. The requests, their links and the agenda move with it (an approver whose link would reach its age limit first is mailed a fresh one); what approvers sign keeps the deadline it was opened with.',
     tags: ['pmo'],
     roles: ['pmo-admin'],
     parameters: ['projectId', 'sequence'],

@@ -100,12 +100,15 @@ export async function remindApprovers(
  * requests (and their place in the approvers' index), their links and the agenda move in one
  * transaction; the sweeper then acts at the new deadline, not the old. The gate package keeps the
  * deadline it was opened with (what approvers sign does not change); pages and mails show the new one.
+ * A link that reaches its age limit before the new deadline cannot be kept alive: its approver is
+ * owed a fresh one (`remindAskedAt`, as a manual reminder), mailed by the nudged workflow or the
+ * sweeper; the answer names them (`freshLinks`).
  */
 export async function extendDeadline(
   ports: ActionPorts,
   caller: Caller,
   args: GateAction,
-): Promise<{ sequence: number; from: string; to: string }> {
+): Promise<{ sequence: number; from: string; to: string; freshLinks: string[] }> {
   requireRole(caller, 'pmo-admin');
   const body = parsed(extendSchema, args.body, 'the extension');
   const dueAt = new Date(body.dueAt).toISOString();
@@ -128,21 +131,33 @@ export async function extendDeadline(
       ports.repository.listVotes(gate.projectId, gate.sequence),
     ]);
     const pendingRequests = requests.filter((r) => r.status === 'pending');
+    const awaiting = awaitingOf(gate, votes);
+    const { links, dying } = await relinked(ports, pendingRequests, dueAt);
+    const freshLinks = pendingRequests
+      .filter((r) => r.linkHash && dying.includes(r.linkHash) && awaiting.includes(r.approver))
+      .map((r) => r.approver);
+    const asked = requests.map((r) => (freshLinks.includes(r.approver) ? { ...r, remindAskedAt: now } : r));
     const moved = { ...gate, dueAt, version: gate.version + 1 };
     try {
       await ports.repository.extendGate({
         gate,
         dueAt,
         pendingRequests,
-        links: await relinked(ports, pendingRequests, dueAt),
-        agendaAt: nextLook(moved, requests, votes),
+        links,
+        freshLinks: { approvers: freshLinks, at: now },
+        agendaAt: nextLook(moved, asked, votes),
         events: [
           projectEvent(project, 'gate.extended', {
             at: now,
             actor: caller.actor,
             gate,
             source: args.source,
-            detail: { from: gate.dueAt, to: dueAt, reason: body.reason },
+            detail: {
+              from: gate.dueAt,
+              to: dueAt,
+              reason: body.reason,
+              ...(freshLinks.length ? { freshLinks } : {}),
+            },
           }),
         ],
       });
@@ -150,7 +165,9 @@ export async function extendDeadline(
       if (await lostRace(error, attempt)) continue;
       throw error;
     }
-    return { sequence: gate.sequence, from: gate.dueAt, to: dueAt };
+    if (freshLinks.length)
+      await followUp(ports, 'fresh links owed but the nudge failed', () => nudgeWorkflow(ports, moved));
+    return { sequence: gate.sequence, from: gate.dueAt, to: dueAt, freshLinks };
   }
 }
 
@@ -366,19 +383,26 @@ async function followUp(ports: ActionPorts, message: string, step: () => Promise
   }
 }
 
-/** The links of pending requests that the new deadline keeps alive longer (never past their own age limit). */
+/**
+ * The links of pending requests that the new deadline keeps alive longer (never past their own age
+ * limit), and the hashes of those whose age limit falls before it (they need a fresh link).
+ */
 async function relinked(
   ports: ActionPorts,
   pendingRequests: ApprovalRequest[],
   dueAt: string,
-): Promise<{ hash: string; expiresAt: string }[]> {
-  const links = await Promise.all(
+): Promise<{ links: { hash: string; expiresAt: string }[]; dying: string[] }> {
+  const found = await Promise.all(
     pendingRequests.flatMap((r) => (r.linkHash ? [ports.repository.getLink(r.linkHash)] : [])),
   );
-  return links.flatMap((link) => {
-    if (!link || link.usedAt || link.superseded) return [];
+  const links: { hash: string; expiresAt: string }[] = [];
+  const dying: string[] = [];
+  for (const link of found) {
+    if (!link || link.usedAt || link.superseded) continue;
     const maxAge = plusMs(link.issuedAt, ports.settings.linkMaxAgeHours * 3_600_000);
+    if (maxAge < dueAt) dying.push(link.hash);
     const expiresAt = [dueAt, maxAge].sort()[0] as string;
-    return expiresAt === link.expiresAt ? [] : [{ hash: link.hash, expiresAt }];
-  });
+    if (expiresAt !== link.expiresAt) links.push({ hash: link.hash, expiresAt });
+  }
+  return { links, dying };
 }

@@ -20,7 +20,15 @@ import type {
 import { type IdentityVerifier, type Ports, WriteRejectedError } from './ports.ts';
 import { nudgeWorkflow, resumeWorkflow } from './resume.ts';
 import { nextLook, tallyVotes } from './scheduling.ts';
-import { loadProjectAndDefinition, nowIso, plusMs, projectEvent, today } from './shared.ts';
+import {
+  gateProject,
+  loadProjectAndDefinition,
+  nowIso,
+  openedDefinition,
+  plusMs,
+  projectEvent,
+  today,
+} from './shared.ts';
 
 export interface DecisionView {
   approver: string;
@@ -29,6 +37,10 @@ export interface DecisionView {
   link: ApprovalLink;
   gate: GateInstance;
   project: Project;
+  /**
+   * The version the gate was opened with: what its Recycle choices and their resolution follow
+   * (the project's, unless it was migrated since; ADR 0016).
+   */
   definition: ProcessDefinition;
   /** Everyone asked on this instance and where their request stands. */
   requests: ApprovalRequest[];
@@ -83,7 +95,15 @@ export async function viewDecision(
     openGateFor(ports, link),
     loadProjectAndDefinition(ports, link.projectId),
   ]);
-  return { approver: link.approver, approverName: mine.name, link, gate, project, definition, requests };
+  return {
+    approver: link.approver,
+    approverName: mine.name,
+    link,
+    gate,
+    project,
+    definition: await openedDefinition(ports, gate, definition),
+    requests,
+  };
 }
 
 /**
@@ -242,7 +262,8 @@ export async function decide(
           nextLook(gate, requests, votes, now);
     const actor = { type: 'person' as const, id: vote.approver, name: view.approverName };
     const events = [
-      projectEvent(view.project, 'decision.recorded', {
+      // Stamped with the version the approver signed under, not one the project moved to since.
+      projectEvent(gateProject(gate), 'decision.recorded', {
         at: now,
         actor,
         gate,
@@ -256,7 +277,7 @@ export async function decide(
       }),
       ...(state.status === 'decided'
         ? [
-            projectEvent(view.project, 'gate.decided', {
+            projectEvent(gateProject(gate), 'gate.decided', {
               at: now,
               actor,
               gate,
@@ -319,9 +340,9 @@ export async function decide(
 }
 
 /**
- * The definition a decision is judged by: the project's, with the decided gate's criteria (and a
- * close-out's checklist) as its instance was opened. A migration to a later version never changes
- * what an open gate asks (usecases/migration.ts).
+ * The definition a decision is judged by: the version the gate was opened with, with the decided
+ * gate's criteria (and a close-out's checklist) as its package carries them. A migration to a
+ * later version never changes what an open gate asks (usecases/migration.ts).
  */
 function asOpened(definition: ProcessDefinition, gate: GateInstance): ProcessDefinition {
   const { gate: asked, closeOut } = gate.package;

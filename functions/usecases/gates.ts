@@ -14,7 +14,7 @@ import {
 import type { ApprovalRequest, GateInstance, GateTaskInput, Project } from './model.ts';
 import { sendRequestMail } from './notify.ts';
 import { type Ports, WriteRejectedError } from './ports.ts';
-import { resumeWorkflow } from './resume.ts';
+import { endWait, resumeWorkflow } from './resume.ts';
 import { awaitingOf, nextLook, reschedule } from './scheduling.ts';
 import {
   canonical,
@@ -66,7 +66,10 @@ export async function openGate(
     gate = (await ports.repository.getGate(projectId, ref.sequence)) ?? gate;
   }
   if (gate.status !== 'open') {
-    await resumeWorkflow(ports, gate);
+    // A gate a PMO admin closed is followed already (resumeWorkflow would leave it): this wait
+    // was entered after the close's own wake found the token spent (a nudge), so end it here.
+    if (gate.status === 'closed') await endWait(ports, gate);
+    else await resumeWorkflow(ports, gate);
     return;
   }
   await notifyAwaited(ports, gate);

@@ -8,14 +8,15 @@ import { type Caller, requireRole } from './caller.ts';
 import { parseBody, versionNumber } from './definitions.ts';
 import { ACTIVE_STATUSES, type Project, type RequestSource } from './model.ts';
 import { type Ports, WriteRejectedError } from './ports.ts';
-import { nowIso, projectEvent } from './shared.ts';
+import { nowIso, openedDefinition, projectEvent } from './shared.ts';
 
 /*
  * Moving running projects to a later version of their process (explicitly: a project stays on
  * the version it started on until then). A project only records which version it follows; an
  * open gate instance carries its own copy of its rule, approvers, SLA and package, so it finishes
  * as it was opened and the new version applies from the next gate. A project whose current gate
- * is gone from the target cannot follow it and is refused, by name; the others proceed.
+ * is gone from the target cannot follow it and is refused, by name, as is one whose open gate
+ * could recycle to a gate the target lacks; the others proceed.
  */
 
 /** At most this many projects per call: the answer says when more remain (run it again). */
@@ -82,13 +83,46 @@ function ahead(
   return position < 0 || i >= position;
 }
 
-/** What moving one project from `from` to `to` changes for it, or why it cannot move. */
+/**
+ * Where the project's open gate (or one decided, not yet followed) could still send it back: the
+ * gates before it in the version it was opened with, and any gate a Recycle on it named. The
+ * project follows the target once moved, so a Recycle to a gate the target lacks could never be
+ * followed: each must be in the target. Reads only for a project in review.
+ */
+async function recycleReach(
+  ports: Pick<Ports, 'repository'>,
+  project: Project,
+  from: ProcessDefinition,
+): Promise<{ gateId: string; as: string }[]> {
+  const ref = project.currentGate;
+  if (project.status !== 'in-review' || !ref || project.pendingStart) return [];
+  const [gate, votes] = await Promise.all([
+    ports.repository.getGate(project.projectId, ref.sequence),
+    ports.repository.listVotes(project.projectId, ref.sequence),
+  ]);
+  if (gate?.kind !== 'gate' || gate.appliedAt) return [];
+  const opened = await openedDefinition(ports, gate, from);
+  const before = opened.gates.slice(0, Math.max(gateIndex(opened, gate.gateId), 0)).map((g) => ({
+    gateId: g.id,
+    as: `its gate "${gate.gateId}" can recycle to it, as opened under version ${opened.version}`,
+  }));
+  const named = [gate.recycleTo, ...votes.map((v) => v.decision.recycleTo)].flatMap((gateId) =>
+    gateId ? [{ gateId, as: `a Recycle on its gate "${gate.gateId}" names it` }] : [],
+  );
+  return [...before, ...named];
+}
+
+/**
+ * What moving one project from `from` to `to` changes for it, or why it cannot move. `reach`:
+ * the gates its open gate could still recycle to (recycleReach).
+ */
 export function planMigration(
   project: Project,
   from: ProcessDefinition,
   to: ProcessDefinition,
+  reach: readonly { gateId: string; as: string }[] = [],
 ): { changes: string[]; refused?: string } {
-  const missing = gatesHeld(project).find((h) => gateIndex(to, h.gateId) < 0);
+  const missing = [...gatesHeld(project), ...reach].find((h) => gateIndex(to, h.gateId) < 0);
   if (missing)
     return {
       changes: [],
@@ -222,7 +256,7 @@ async function migrateOne(
         `it follows ${pinned.id} version ${pinned.version}, not version ${from.version}`,
       );
     if (project.status === 'closed') return entry([], false, 'it is closed');
-    const plan = planMigration(project, from, to);
+    const plan = planMigration(project, from, to, await recycleReach(ports, project, from));
     if (plan.refused || args.dryRun) return entry(plan.changes, false, plan.refused);
     const at = nowIso(ports);
     try {

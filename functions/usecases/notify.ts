@@ -1,4 +1,4 @@
-import { MAIL_CLAIM_STALE_MS, mailRetryAt } from '../domain/agenda.ts';
+import { MAIL_CLAIM_STALE_MS, mailRetryAt, reminderOwed } from '../domain/agenda.ts';
 import type { ProcessDefinition } from '../domain/definition.ts';
 import { signatureMeaning } from '../domain/gate-package.ts';
 import { newLinkSecret } from '../domain/links.ts';
@@ -121,12 +121,17 @@ export async function sendRequestMail(
   kind: MailKind,
 ): Promise<Delivery | 'not-pending'> {
   const round = request.round ?? 1;
+  // A reminder a PMO admin asked for is sent once per ask, under a key of its own: a reminder the
+  // ledger gave up on (`reminders` counts only those sent) must not swallow every later ask.
+  const reminder = reminderOwed(request)
+    ? `${round}.asked-${request.remindAskedAt}`
+    : `${round}.${(request.reminders ?? 0) + 1}`;
   const entry: MailEntry = {
     projectId: gate.projectId,
     sequence: gate.sequence,
     kind,
     to: request.approver,
-    n: kind === 'request' ? `${round}` : `${round}.${(request.reminders ?? 0) + 1}`,
+    n: kind === 'request' ? `${round}` : reminder,
   };
   let hash = '';
   const delivery = await sendOnce(ports, {
@@ -334,7 +339,8 @@ export async function escalationNotice(
     n: '1',
     mail: escalationEmail({
       to,
-      pkg: args.gate.package,
+      // A PMO admin may have moved the deadline since the package was built (it keeps the first).
+      pkg: { ...args.gate.package, dueAt: args.gate.dueAt },
       awaiting: args.awaiting.map((r) => ({ email: r.approver, name: r.name })),
     }),
   });

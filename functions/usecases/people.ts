@@ -118,9 +118,10 @@ export async function setAway(
   const problems: Problem[] = [];
   if (until < from) problems.push({ path: 'until', message: 'must be on or after from' });
   if (until < today(ports)) problems.push({ path: 'until', message: 'must not be in the past' });
+  let stand: DirectoryPerson | undefined;
   if (delegate === before.email) problems.push({ path: 'delegate', message: 'is the person who is away' });
   else {
-    const stand = await ports.repository.getPerson(delegate);
+    stand = await ports.repository.getPerson(delegate);
     if (!stand) problems.push({ path: 'delegate', message: 'is not in the directory' });
     else if (stand.away && stand.away.from <= until && from <= stand.away.until)
       problems.push({
@@ -138,6 +139,7 @@ export async function setAway(
       action: 'person.away',
       detail: { reason, from, until, delegate, changes: changesOf(before, person, ['away']) },
     }),
+    stand,
   );
   return person;
 }
@@ -184,17 +186,26 @@ async function known(ports: PeoplePorts, raw: string): Promise<DirectoryPerson> 
   return person;
 }
 
-/** Written over exactly what was read: two admins editing one entry never lose an edit silently. */
+/**
+ * Written over exactly what was read, the delegate's entry included: two admins editing one entry
+ * never lose an edit silently, and two absences cannot each name the other person as delegate.
+ */
 async function write(
   ports: PeoplePorts,
   person: DirectoryPerson,
   before: DirectoryPerson | undefined,
   event: TrailEvent,
+  delegate?: DirectoryPerson,
 ): Promise<void> {
   try {
-    await ports.repository.putPerson(person, event, before ? (before.updatedAt ?? undefined) : null);
+    await ports.repository.putPerson(person, event, {
+      entry: before ?? null,
+      ...(delegate ? { delegate } : {}),
+    });
   } catch (error) {
     if (!(error instanceof WriteRejectedError)) throw error;
+    if (error.guards.includes('delegate-unchanged') && !error.guards.includes('person-unchanged'))
+      throw new ConflictError('the delegate changed meanwhile; look again');
     throw new ConflictError(`the entry of ${person.email} changed meanwhile; look again`);
   }
 }

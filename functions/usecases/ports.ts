@@ -38,6 +38,8 @@ export type WriteGuard =
   | 'chain-sealed'
   /** A directory entry changed since it was read (or exists where none was expected). */
   | 'person-unchanged'
+  /** The delegate named in an absence changed since it was read (e.g. went away themselves). */
+  | 'delegate-unchanged'
   /** Concurrent writes on the same items kept winning, past the adapter's retries: nothing written. */
   | 'busy';
 
@@ -121,14 +123,19 @@ export interface DraftStore {
   publishDraft(args: { definition: ProcessDefinition; revision: number; event: TrailEvent }): Promise<void>;
 }
 
+/** What a directory write was decided on: it is refused if any of it moved since it was read. */
+export interface PersonExpected {
+  /** The entry as read (`person-unchanged`); `null`: none may exist yet. */
+  entry: { updatedAt?: string } | null;
+  /** The delegate's entry as read, when the write names one (`delegate-unchanged`). */
+  delegate?: { email: string; updatedAt?: string };
+}
+
 export interface PeopleStore {
   /** By canonical e-mail. */
   getPerson(email: string): Promise<DirectoryPerson | undefined>;
-  /**
-   * Writes an entry with its trail entry. `expectedUpdatedAt`: the `updatedAt` read (`null`: none
-   * may exist yet); refused (`person-unchanged`) if the entry moved since. Absent: unconditional.
-   */
-  putPerson(person: DirectoryPerson, event: TrailEvent, expectedUpdatedAt?: string | null): Promise<void>;
+  /** Writes an entry with its trail entry, over what `expected` says was read (absent: unconditional). */
+  putPerson(person: DirectoryPerson, event: TrailEvent, expected?: PersonExpected): Promise<void>;
   /** The directory, by e-mail (the listings index). */
   listPeople(page?: PageRequest): Promise<Page<DirectoryPerson>>;
 }
@@ -268,14 +275,16 @@ export interface LinkVoteStore {
    */
   /**
    * A PMO admin moves an open gate's deadline: the gate (from the version read, `gate-unchanged`),
-   * its pending requests (their deadline and place in the pending-by-approver index), their links'
-   * expiry and the agenda, with the trail entry — one transaction.
+   * its pending requests (their deadline and place in the pending-by-approver index; each still on
+   * the link read, `gate-unchanged`), their links' expiry and the agenda, with the trail entry — one
+   * transaction. `freshLinks`: approvers whose link dies before the new deadline, owed a fresh one.
    */
   extendGate(args: {
     gate: GateInstance;
     dueAt: string;
     pendingRequests: ApprovalRequest[];
     links: { hash: string; expiresAt: string }[];
+    freshLinks: { approvers: string[]; at: string };
     agendaAt: string | undefined;
     events: TrailEvent[];
   }): Promise<void>;

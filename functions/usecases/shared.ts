@@ -77,6 +77,24 @@ export function gateProject(gate: GateInstance): Pick<Project, 'projectId' | 'de
   };
 }
 
+/**
+ * The version a gate instance was opened with (its package names it): one of `known` when it
+ * matches, as it does unless the project was migrated since (then read: versions are immutable).
+ * A migration moves the project, never what its open gate was opened under.
+ */
+export async function openedDefinition(
+  ports: Pick<Ports, 'repository'>,
+  gate: Pick<GateInstance, 'package'>,
+  ...known: ProcessDefinition[]
+): Promise<ProcessDefinition> {
+  const { id, version } = gate.package.definition;
+  const opened =
+    known.find((d) => d.id === id && d.version === version) ??
+    (await ports.repository.getDefinition(id, version));
+  if (!opened) throw new GateTaskError(`definition ${id} v${version} is missing`);
+  return opened;
+}
+
 export function canonical(ports: Pick<Ports, 'settings'>, email: string): string {
   return canonicalEmail(email, ports.settings.subaddressDomains);
 }

@@ -1,3 +1,4 @@
+import { gateIndex } from '../domain/definition.ts';
 import { OUTCOME_LABELS, OUTCOME_MEANINGS, OUTCOMES } from '../domain/outcomes.ts';
 import type { Problem } from '../domain/validation.ts';
 import type { DecisionReceipt, DecisionView } from '../usecases/decisions.ts';
@@ -32,9 +33,8 @@ export function decisionPage(
   const problems = options.problems ?? [];
   const { mustMeet, shouldMeet, threshold } = pkg.gate.criteria;
   const others = view.requests.filter((r) => r.approver !== view.approver);
-  const earlier = definition.gates
-    .slice(0, pkg.gate.position)
-    .filter((g) => g.id !== pkg.gate.id || !closeOut);
+  // Recycle goes back to this gate or one before it in the version it was opened with (the view's).
+  const earlier = closeOut ? [] : definition.gates.slice(0, gateIndex(definition, pkg.gate.id) + 1);
   const heading = closeOut ? 'Close-out sign-off' : `Gate ${pkg.gate.position} of ${pkg.gate.of}`;
   return page(
     `${pkg.gate.name} · ${pkg.project.title}`,

@@ -6,7 +6,7 @@ import { Architecture, type CfnFunction, Runtime, Tracing } from 'aws-cdk-lib/aw
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { TASK_TOKEN_PREFIX } from '../../functions/adapters/keys.ts';
+import { type TABLE_KEYS, TASK_TOKEN_PREFIX } from '../../functions/adapters/keys.ts';
 import { HANDLERS, type HandlerName } from '../../functions/handlers.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -28,11 +28,13 @@ export const HANDLER_METADATA = 'tollgate:handler';
 export type ItemAction = 'GetItem' | 'Query' | 'PutItem' | 'UpdateItem' | 'ConditionCheckItem' | 'DeleteItem';
 
 /** What one function may do with the table's items (ADR 0012). */
+export type TableIndexName = (typeof TABLE_KEYS.indexes)[number]['name'];
+
 export interface TableAccess {
   /** On every item but the task tokens. */
   items: readonly ItemAction[];
-  /** Queries on the table's indexes (the sweeper's agenda). */
-  indexes?: boolean;
+  /** Queries on these of the table's indexes, by name (the sweeper's agenda, the PMO's listings). */
+  indexes?: readonly TableIndexName[];
   /** Task tokens (TOKEN# items): `read` to resume a waiting workflow, `read-write` for the wait itself. */
   taskTokens?: 'read' | 'read-write';
 }
@@ -114,12 +116,12 @@ export class TollgateFunction extends NodejsFunction {
           conditions: { 'ForAllValues:StringNotLike': leadingKeys },
         }),
       );
-    if (access.indexes)
+    if (access.indexes?.length)
       // No token item carries an index attribute; the condition keeps every Allow alike.
       this.addToRolePolicy(
         new PolicyStatement({
           actions: ['dynamodb:Query'],
-          resources: [`${table.tableArn}/index/*`],
+          resources: access.indexes.map((name) => `${table.tableArn}/index/${name}`),
           conditions: { 'ForAllValues:StringNotLike': leadingKeys },
         }),
       );

@@ -1,22 +1,37 @@
-import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  ListExecutionsCommand,
+  SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_SUBADDRESS_DOMAINS } from '../../functions/domain/email.ts';
+import { hashLinkSecret } from '../../functions/domain/links.ts';
 import { CHAINS } from '../../functions/domain/trail.ts';
+import { extendDeadline } from '../../functions/usecases/admin-actions.ts';
+import { type Caller, callerActor } from '../../functions/usecases/caller.ts';
+import type { DirectoryPerson } from '../../functions/usecases/model.ts';
 import type { PendingItem } from '../../functions/usecases/pending.ts';
-import { executionNames } from '../../functions/usecases/ports.ts';
+import { executionNames, type Repository, type Workflow } from '../../functions/usecases/ports.ts';
+import { utc } from '../../functions/views/email.ts';
 import { localMachineArn } from '../../infra/local/asl.ts';
 import type { LocalPerson } from '../../infra/local/auth.ts';
+import type { SentEmail } from '../../infra/local/ses-local.ts';
 import {
   decideAs,
   extraApprover,
   linkFor,
+  process,
   projectStatus,
   propose,
+  publish,
   submitStage,
   trail,
   until,
 } from '../support/flows.ts';
 import {
   criteriaMet,
+  decisionLink,
   form,
   people,
   shownPackageHash,
@@ -27,8 +42,14 @@ import {
 let t: TestRuntime;
 let sfn: SFNClient;
 
+/** Gates due 10 days after they open, with no reminders: nothing but a PMO admin issues a new link. */
+const QUIET = process('quiet', (d) => {
+  for (const gate of d.gates) gate.sla = { decideWithinHours: 10 * 24, atDeadline: 'hold' };
+});
+
 beforeAll(async () => {
   t = await startTestRuntime();
+  await publish(t, QUIET);
   sfn = new SFNClient({
     endpoint: t.runtime.stepFunctionsUrl,
     region: 'us-east-1',
@@ -43,6 +64,34 @@ afterAll(async () => {
 const admin = people.pmoAdmin;
 const day = (offsetDays: number) =>
   new Date(t.clock.now().getTime() + offsetDays * 86_400_000).toISOString().slice(0, 10);
+
+/** The PMO admin as the API's wrapper hands them to a use case, for a use case called directly. */
+const asAdmin: Caller = {
+  sub: admin.email,
+  email: admin.email,
+  name: admin.name,
+  groups: admin.groups,
+  actor: callerActor({ sub: admin.email, email: admin.email, name: admin.name, groups: admin.groups }),
+};
+
+/** What the admin API's use cases run on, over `repository`; nothing here is to wake a workflow. */
+function adminPorts(repository: Repository) {
+  const workflow = new Proxy({} as Workflow, {
+    get: (_, name) => () => Promise.reject(new Error(`no workflow was to be woken (${String(name)})`)),
+  });
+  const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+  return {
+    repository,
+    workflow,
+    clock: t.clock,
+    settings: {
+      appUrl: t.runtime.appUrl,
+      linkMaxAgeHours: 14 * 24,
+      subaddressDomains: DEFAULT_SUBADDRESS_DOMAINS,
+    },
+    log: quiet,
+  };
+}
 
 /** Calls the admin API as `as` (the PMO admin by default); the status and the JSON answer. */
 async function call(
@@ -294,6 +343,84 @@ describe('the people directory', () => {
   });
 });
 
+describe('two PMO admins on the directory at once', () => {
+  it('never lets two absences each name the other person as delegate', async () => {
+    // Prepare: two people of the directory, neither away
+    const [xena, yuri] = ['xena.cross@example.com', 'yuri.cross@example.com'];
+    for (const email of [xena, yuri])
+      await call('PUT', `/people/${email}`, {
+        name: email,
+        roles: ['approver'],
+        reason: 'Crossed delegates.',
+      });
+    const away = (delegate: string) => ({ from: day(1), until: day(3), delegate, reason: 'Conference.' });
+    const rounds: { status: number; json: { message?: string } }[][] = [];
+    const crossed: boolean[] = [];
+
+    for (let round = 0; round < 5; round++) {
+      // Act: one admin sends Xena away (Yuri stands in) as the other sends Yuri away (Xena stands in)
+      rounds.push(
+        await Promise.all([
+          call('PUT', `/people/${xena}/away`, away(yuri)),
+          call('PUT', `/people/${yuri}/away`, away(xena)),
+        ]),
+      );
+      const [x, y] = await Promise.all([t.repository.getPerson(xena), t.repository.getPerson(yuri)]);
+      crossed.push(x?.away?.delegate === yuri && y?.away?.delegate === xena);
+      for (const entry of [x, y])
+        if (entry?.away) await call('POST', `/people/${entry.email}/back`, { reason: 'Next round.' });
+    }
+
+    // Assess
+    expect(crossed).not.toContain(true);
+    for (const answers of rounds) {
+      expect(answers.filter((a) => a.status === 200).length).toBeLessThanOrEqual(1);
+      for (const refused of answers.filter((a) => a.status !== 200))
+        expect([400, 409]).toContain(refused.status);
+      for (const conflict of answers.filter((a) => a.status === 409))
+        expect(conflict.json.message).toMatch(/changed meanwhile; look again/);
+    }
+  });
+
+  it('loses no edit of an entry an older version wrote without updatedAt', async () => {
+    // Prepare
+    const email = 'olga.older@example.com';
+    const befores: unknown[] = [];
+    for (let round = 0; round < 5; round++) {
+      const older = { email, name: `Olga ${round}`, roles: ['approver'] } as unknown as DirectoryPerson;
+      await t.repository.putPerson(older, {
+        chain: CHAINS.people,
+        subject: { person: email },
+        at: new Date().toISOString(),
+        actor: { type: 'system', id: 'test' },
+        action: 'person.added',
+        detail: {},
+      });
+
+      // Act: two admins rename her at once, each from the entry they read
+      const answers = await Promise.all(
+        ['A', 'B'].map((who) =>
+          call('PUT', `/people/${email}`, {
+            name: `Olga ${round}${who}`,
+            roles: ['approver'],
+            reason: 'Renamed.',
+          }),
+        ),
+      );
+
+      // Assess: every accepted edit starts from a different name (two from one: an edit lost)
+      for (const answer of answers) expect([200, 409]).toContain(answer.status);
+      const names = (await t.repository.listTrail(CHAINS.people))
+        .filter((e) => e.subject?.person === email && e.action === 'person.changed')
+        .map((e) => (e.detail.changes as { name: { before: string; after: string } }).name)
+        .filter((name) => name.after.startsWith(`Olga ${round}`));
+      befores.push(...names.map((name) => name.before));
+      expect(names).toHaveLength(answers.filter((a) => a.status === 200).length);
+    }
+    expect(new Set(befores).size).toBe(befores.length);
+  });
+});
+
 describe('actions on reviews in flight', () => {
   it('reminds the approvers now with a fresh link; the old link is superseded', async () => {
     // Prepare
@@ -538,6 +665,61 @@ describe('actions on reviews in flight', () => {
       expect((await trail(t, projectId)).map((e) => e.action)).not.toContain('project.held');
     }
   });
+
+  it('reminds on a PMO ask past a reminder mail the ledger gave up on, one mail per ask', async () => {
+    // Prepare: the sponsor's first reminder was claimed, taken over and never marked sent (its
+    // steps died twice), so the ledger gives up on it
+    const title = 'Reminded past a lost mail';
+    const projectId = await atGate1(title);
+    const lost = { projectId, sequence: 1, kind: 'reminder' as const, to: people.sponsor.email, n: '1.1' };
+    const ago = (minutes: number) => new Date(t.clock.now().getTime() - minutes * 60_000).toISOString();
+    await t.repository.claimMail(lost, { at: ago(40), staleBefore: ago(55) });
+    await t.repository.claimMail(lost, { at: ago(20), staleBefore: ago(35) });
+
+    // Act: a PMO admin asks; the sweeper runs as the nudged workflow mails
+    const reminded = await call('POST', `/projects/${projectId}/gates/1/remind`, {
+      reason: 'Still waiting.',
+    });
+    await t.runtime.sweep();
+    await t.mailTo(people.sponsor.email, 1, `Reminder: Decision needed: ${title}`);
+
+    // Assess: the ask was mailed, once; the given-up entry stays as it was
+    expect(reminded).toMatchObject({ status: 202, json: { approvers: [people.sponsor.email] } });
+    await eventually(async () =>
+      expect((await t.repository.listRequests(projectId, 1))[0]).toMatchObject({ reminders: 1 }),
+    );
+    await t.runtime.sweep();
+    const reminders = await t.mailTo(people.sponsor.email, 1, `Reminder: Decision needed: ${title}`);
+    expect(reminders).toHaveLength(1);
+    expect((await fetch(decisionLink(reminders[0] as SentEmail))).status).toBe(200);
+    expect(await t.repository.getMail(lost)).toMatchObject({ takenOverAt: expect.any(String) });
+    expect((await t.repository.getMail(lost))?.sentAt).toBeUndefined();
+  });
+
+  it('ends a wait that enters a gate the PMO closed (the hold woke a token a nudge had spent)', async () => {
+    // Prepare: gate 1 on hold, its execution over
+    const projectId = await atGate1('Held while nudged');
+    const held = await call('POST', `/projects/${projectId}/hold`, { reason: 'Budget freeze.' });
+    await eventually(async () => expect((await execution(projectId, 1))?.status).toBe('SUCCEEDED'));
+
+    // Act: the wait entered again, as after a nudge (a reminder, a chain vote, a hand-over) whose
+    // re-entry reached OpenGate only after the hold had read the spent token
+    const { executionArn } = await sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: localMachineArn('gate-review'),
+        name: `${executionNames.gateReview({ projectId, gate: { gateId: '', sequence: 1 } })}-again`,
+        input: JSON.stringify({ projectId, gate: { gateId: 'scoping', sequence: 1 } }),
+      }),
+    );
+
+    // Assess: it ends now (not after the wait's day-long backstop), and moves nothing
+    expect(held.status).toBe(200);
+    await eventually(async () =>
+      expect((await sfn.send(new DescribeExecutionCommand({ executionArn }))).status).toBe('SUCCEEDED'),
+    );
+    expect(await t.repository.getGate(projectId, 1)).toMatchObject({ status: 'closed', decidedBy: 'pmo' });
+    expect(await projectStatus(t, projectId)).toMatchObject({ status: 'on-hold', hold: { cause: 'pmo' } });
+  });
 });
 
 describe('deadlines and the pending view (time moves on)', () => {
@@ -579,6 +761,10 @@ describe('deadlines and the pending view (time moves on)', () => {
       actor: { id: admin.email },
       detail: { from: gate?.dueAt, to: hours(120), reason: 'Waiting for the audit report.' },
     });
+    // The escalation (at 48 h) names the deadline as it is now.
+    const [escalation] = await t.mailTo(admin.email, 1, `Escalation: ${title}`);
+    expect(escalation?.subject).toContain(`deadline ${utc(hours(120))}`);
+    expect(escalation?.body.text).toContain(`Deadline: ${utc(hours(120))}.`);
 
     // Act: the new deadline passes
     t.clock.advanceHours(48);
@@ -608,6 +794,19 @@ describe('deadlines and the pending view (time moves on)', () => {
     );
     const businessCase = await allPending('gate=business-case&limit=100');
     const overdueBefore = await allPending('overdue=true&limit=100');
+    // A cursor whose last request (gate 2's) is due later, sent to the overdue listing.
+    let dueLater: string | undefined;
+    for (let next: string | undefined, pages = 0; !dueLater && pages < 100; pages++) {
+      const query = `/pending?approver=${people.sponsor.email}&limit=1`;
+      const page = await call('GET', next ? `${query}&cursor=${encodeURIComponent(next)}` : query);
+      next = page.json.cursor;
+      if (page.json.items.some((i: PendingItem) => i.projectId === review2)) dueLater = next;
+      if (!next) break;
+    }
+    const laterAsOverdue = await call(
+      'GET',
+      `/pending?approver=${people.sponsor.email}&overdue=true&cursor=${encodeURIComponent(dueLater ?? '')}`,
+    );
     t.clock.advanceHours(73);
     const overdue = await allPending('overdue=true&limit=100');
     const sponsorOverdue = await allPending(`approver=${people.sponsor.email}&overdue=true`);
@@ -630,6 +829,8 @@ describe('deadlines and the pending view (time moves on)', () => {
     expect(sponsorPaged.pages).toBeGreaterThan(2);
     expect(only(sponsorPaged.items).map((i) => i.projectId)).toEqual([review1, review2]);
     expect(otherApprover).toMatchObject({ status: 400, json: { problems: [{ path: '(query).cursor' }] } });
+    expect(dueLater).toEqual(expect.any(String));
+    expect(laterAsOverdue).toMatchObject({ status: 400, json: { problems: [{ path: '(query).cursor' }] } });
     const atGate2Item = only(finance.items)[0];
     expect(atGate2Item).toMatchObject({
       title: 'Pending at gate 2',
@@ -670,5 +871,78 @@ describe('deadlines and the pending view (time moves on)', () => {
       '(query).status',
     ]);
     expect(crossed).toMatchObject({ status: 400, json: { problems: [{ path: '(query).cursor' }] } });
+  });
+
+  it('moves a link a reminder issued while the extension was being written (it reads again)', async () => {
+    // Prepare: gate 1 is due 72 h after it opened and reminds after 24 h. Between the extension's
+    // read and its write a day passes and the sweeper reminds: a fresh link, due at the old deadline
+    const title = 'Reminded while extended';
+    const projectId = await atGate1(title);
+    const opened = Date.parse((await t.repository.getGate(projectId, 1))?.openedAt ?? '');
+    const hours = (h: number) => new Date(opened + h * 3_600_000).toISOString();
+    let writes = 0;
+    const meanwhile = new Proxy(t.repository, {
+      get(target, name, receiver) {
+        if (name !== 'extendGate') return Reflect.get(target, name, receiver);
+        return async (args: Parameters<Repository['extendGate']>[0]) => {
+          if (writes++ === 0) {
+            t.clock.advanceHours(25);
+            await t.runtime.sweep();
+          }
+          return target.extendGate(args);
+        };
+      },
+    });
+
+    // Act
+    const extended = await extendDeadline(adminPorts(meanwhile), asAdmin, {
+      projectId,
+      sequence: 1,
+      body: { dueAt: hours(120), reason: 'Waiting for the audit report.' },
+      source: { ip: '127.0.0.1', userAgent: 'test' },
+    });
+    const reminded = await linkFor(t, people.sponsor.email, title, 'Gate 1 of 3', 2);
+    t.clock.advanceHours(48); // 73 h: past the old deadline
+
+    // Assess: written on the second try, with the reminder's link moved to the new deadline
+    expect(extended).toMatchObject({ to: hours(120), freshLinks: [] });
+    expect(writes).toBe(2);
+    const [request] = await t.repository.listRequests(projectId, 1);
+    expect(request).toMatchObject({ reminders: 1, dueAt: hours(120) });
+    expect((await t.repository.getLink(request?.linkHash ?? ''))?.expiresAt).toBe(hours(120));
+    expect((await fetch(reminded)).status).toBe(200);
+  });
+
+  it('mails a fresh link when an extension outlasts the links out (no reminder would)', async () => {
+    // Prepare: a gate due 10 days after it opened, with no reminders; 9 days pass
+    const title = 'Extended past the link age';
+    const projectId = await propose(t, title, { processId: 'quiet' });
+    const first = await linkFor(t, people.sponsor.email, title, 'Gate 1 of 3');
+    await mailed(projectId, 1);
+    const opened = Date.parse((await t.repository.getGate(projectId, 1))?.openedAt ?? '');
+    const days = (d: number) => new Date(opened + d * 86_400_000).toISOString();
+    t.clock.advanceDays(9);
+
+    // Act: to 20 days after it opened, past the 14 days a link lives
+    const extended = await call('POST', `/projects/${projectId}/gates/1/extend`, {
+      dueAt: days(20),
+      reason: 'The steering board meets later.',
+    });
+    const [reminder] = await t.mailTo(people.sponsor.email, 1, `Reminder: Decision needed: ${title}`);
+    const fresh = decisionLink(reminder as SentEmail);
+    t.clock.advanceDays(6); // 15 days: the first link would be past its age
+
+    // Assess: the fresh link lives until the new deadline; the first one is replaced
+    expect(extended).toMatchObject({
+      status: 200,
+      json: { to: days(20), freshLinks: [people.sponsor.email] },
+    });
+    expect(reminder?.subject).toContain(utc(days(20)));
+    const secret = new URL(fresh).pathname.split('/').pop() as string;
+    expect((await t.repository.getLink(hashLinkSecret(secret)))?.expiresAt).toBe(days(20));
+    expect((await fetch(fresh)).status).toBe(200);
+    expect((await fetch(first)).status).toBe(410);
+    const entry = (await trail(t, projectId)).find((e) => e.action === 'gate.extended');
+    expect(entry?.detail).toMatchObject({ to: days(20), freshLinks: [people.sponsor.email] });
   });
 });

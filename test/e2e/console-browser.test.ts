@@ -408,4 +408,124 @@ describe('the PMO console in a browser', () => {
     expect(problems).toEqual([]);
     await context.close();
   }, 120_000);
+
+  it('names no page for a fragment whose id is `..` or out of shape, and calls nothing for it', async () => {
+    // Prepare: a PMO admin on a process's page; every call the page makes from here is recorded
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const problems = watch(page);
+    await signIn(page, 'Pat PMO');
+    const root = new URL(`${t.runtime.appUrl}/`);
+    const sent: string[] = [];
+    page.on('request', (request) => {
+      if (request.resourceType() === 'fetch' && new URL(request.url()).origin === root.origin)
+        sent.push(new URL(request.url()).pathname);
+    });
+    // The browser resolves `..` before it sends: `/definitions/..` goes out as the API's root, `…/../draft` as /draft
+    const fragments = [
+      '#/definitions/%2E%2E/draft',
+      '#/definitions/%2E%2E',
+      '#/definitions/%2e/versions/1',
+      '#/definitions/..%2F..%2Fdraft/draft',
+      '#/definitions/Standard',
+      `#/definitions/${'a'.repeat(64)}`,
+      '#/definitions/standard/versions/%2E%2E',
+      '#/definitions/standard/draft/extra',
+    ];
+    const seen: Record<string, { heading: string | null; said: string | null; sent: string[] }> = {};
+
+    // Act: from the process's page, each fragment in turn, by a hash change and by a fresh load
+    for (const fragment of fragments)
+      for (const how of ['hash change', 'fresh load'] as const) {
+        await page.goto(`${t.runtime.appUrl}/console#/definitions/standard`);
+        await page.getByRole('heading', { name: /Standard project lifecycle/, level: 1 }).waitFor();
+        if (how === 'fresh load') await page.goto('about:blank');
+        sent.length = 0;
+        await page.goto(`${t.runtime.appUrl}/console${fragment}`);
+        // Whatever the page comes to (the not-found view, or an error from a call that went out)
+        const heading = page.locator('#main h1').filter({ hasNotText: /^Standard project lifecycle/ });
+        await heading.waitFor();
+        seen[`${fragment} (${how})`] = {
+          heading: await heading.textContent(),
+          said: await page.locator('#main p').last().textContent(),
+          sent: [...sent],
+        };
+      }
+
+    // Assess: the console's own not-found view, and no call at all (so none to /definitions/.., / or /draft)
+    for (const [where, found] of Object.entries(seen))
+      expect(found, where).toEqual({
+        heading: 'Not found',
+        said: 'The console has no such page. Definitions',
+        sent: [],
+      });
+    expect(Object.keys(seen)).toHaveLength(fragments.length * 2);
+    expect(problems).toEqual([]);
+    await context.close();
+  }, 120_000);
+
+  it('shows no text from a crafted sign-in error link, and a sign-in in progress goes on', async () => {
+    // Prepare: someone starts signing in and is on the authorize page
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const problems = watch(page);
+    const planted = 'Your account is locked: call +1 555 0100 to unlock it';
+    const consoleUrl = `${t.runtime.appUrl}/console`;
+    const pendingOf = () => page.evaluate(() => sessionStorage.getItem('tollgate.console.pending'));
+    await page.goto(consoleUrl);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(/\/local\/oauth2\/authorize\?/);
+    const authorize = page.url();
+    const pending = await pendingOf();
+
+    // Act 1: they follow crafted links, with no state and with a forged one
+    const crafted: Record<string, { text: string; alerts: number; url: string; pending: string | null }> = {};
+    for (const state of [undefined, 'forged-state']) {
+      const search = new URLSearchParams({
+        error: 'access_denied',
+        error_description: planted,
+        ...(state ? { state } : {}),
+      });
+      await page.goto(`${consoleUrl}?${search}`);
+      await page.getByRole('button', { name: 'Sign in' }).waitFor();
+      crafted[state ?? 'no state'] = {
+        text: (await page.locator('body').textContent()) ?? '',
+        alerts: await page.getByRole('alert').count(),
+        url: page.url(),
+        pending: await pendingOf(),
+      };
+    }
+
+    // Assess 1: nothing of the link is shown, the address is clean, the sign-in in progress is kept
+    expect(pending).toMatch(/"state":/);
+    for (const [which, seen] of Object.entries(crafted)) {
+      expect(seen.text, which).not.toContain(planted);
+      expect(seen.text, which).not.toContain('access_denied');
+      expect(seen.alerts, which).toBe(0);
+      expect(seen.url, which).toBe(consoleUrl);
+      expect(seen.pending, which).toBe(pending);
+    }
+
+    // Act 2: they go back to the authorize page and finish the sign-in they started
+    await page.goto(authorize);
+    await page.getByRole('button', { name: 'Pat PMO' }).click();
+    await page.getByRole('heading', { name: 'Process definitions', level: 1 }).waitFor();
+    const signedIn = await page.evaluate(() => Object.keys(sessionStorage));
+
+    // Act 3: signed out, they start again and cancel on the authorize page: that answer carries the state
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(/\/local\/oauth2\/authorize\?/);
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    const refused = page.getByRole('alert');
+    await refused.waitFor();
+
+    // Assess 2/3: the kept sign-in completed; the authorize page's own refusal is still shown
+    expect(signedIn).toEqual(['tollgate.console.session']);
+    expect(await refused.textContent()).toBe('the sign-in was not completed: access_denied');
+    expect(page.url()).toBe(consoleUrl);
+    expect(await pendingOf()).toBeNull();
+    expect(problems).toEqual([]);
+    await context.close();
+  }, 120_000);
 });

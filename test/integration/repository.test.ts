@@ -151,6 +151,54 @@ describe('the DynamoDB repository', () => {
       expect(error).toMatchObject({ statusCode: 400, problems: [{ path: '(query).cursor' }] });
   });
 
+  it("refuses a cursor outside the page's range (another listing's), and a key longer than DynamoDB takes", async () => {
+    // Prepare: one approver's requests on the pending index, two overdue and two due later
+    const table = new Table(client, TABLES.main, TABLES.trail);
+    const index = TABLE_KEYS.indexes[0];
+    const approver = keys.approverPending('cora.cursor@example.com');
+    const now = '2026-11-25T10:00:00.000Z';
+    const dues = ['2026-11-20', '2026-11-21', '2026-11-30', '2026-12-01'];
+    for (const [i, due] of dues.entries())
+      await client.send(
+        new PutItemCommand({
+          TableName: TABLES.main,
+          Item: marshall({
+            pk: `CURSOR#${i}`,
+            sk: 'REQUEST',
+            gsi1pk: approver,
+            gsi1sk: `${due}T10:00:00.000Z#p`,
+          }),
+        }),
+      );
+    const everything = await table.indexPage(index, approver, { limit: 3 });
+    const overdue = await table.indexPage(index, approver, { limit: 1, before: now });
+    const longKey = Buffer.from(JSON.stringify([approver, 'é'.repeat(700), 'CURSOR#0', 'REQUEST'])).toString(
+      'base64url',
+    );
+
+    // Act: the page of everything ends on a request due later; sent to the overdue listing
+    const crossed = await table
+      .indexPage(index, approver, {
+        before: now,
+        ...(everything.cursor ? { cursor: everything.cursor } : {}),
+      })
+      .catch((error: unknown) => error);
+    const next = await table.indexPage(index, approver, {
+      before: now,
+      ...(overdue.cursor ? { cursor: overdue.cursor } : {}),
+    });
+    const tooLong = await table
+      .indexPage(index, approver, { cursor: longKey })
+      .catch((error: unknown) => error);
+
+    // Assess
+    expect(everything.items.at(-1)?.pk).toBe('CURSOR#2');
+    expect(crossed).toMatchObject({ statusCode: 400, problems: [{ path: '(query).cursor' }] });
+    expect(next.items.map((i) => i.pk)).toEqual(['CURSOR#1']);
+    expect(longKey.length).toBeLessThanOrEqual(2048);
+    expect(tooLong).toMatchObject({ statusCode: 400, problems: [{ path: '(query).cursor' }] });
+  });
+
   it('lists active projects by status as they move, and a closed project no more', async () => {
     // Prepare
     const projectId = randomUUID();

@@ -304,6 +304,16 @@ describe('StepFunctionsWorkflow errors', () => {
     ]);
   });
 
+  it('starts no retry that could end past the call budget: a resume gives up for the sweeper to repair', async () => {
+    // Prepare: failures that would be retried, and a budget shorter than one more attempt's timeout
+    replies = [error('InternalFailure', 500), error('InternalFailure', 500), { status: 200, body: {} }];
+    // Act
+    const resumed = ours({ budgetMs: 1000 }).resumeGate(taskToken, ref);
+    // Assess
+    await expect(resumed).rejects.toThrow('InternalFailure (HTTP 500)');
+    expect(seen).toHaveLength(1);
+  });
+
   it('does not retry any other server error', async () => {
     replies = [error('NotImplemented', 501)];
     await expect(ours().startIntake('n', {})).rejects.toThrow('NotImplemented (HTTP 501)');

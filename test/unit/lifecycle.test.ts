@@ -440,6 +440,27 @@ describe('recycleTarget', () => {
     expect(recycleTarget(DEMO_DEFINITION, [])).toBeUndefined();
   });
 
+  it('ignores a target the definition lacks instead of taking it as the earliest', () => {
+    // Prepare: version 2 dropped the idea screen; one approver named it, the other the business case
+    const v2 = processOf({ id: 'business-case' }, { id: 'launch' });
+    const votes = [
+      { outcome: 'recycle' as const, recycleTo: 'scoping' },
+      { outcome: 'recycle' as const, recycleTo: 'business-case' },
+    ];
+
+    // Act
+    const target = recycleTarget(v2, votes);
+    const onlyMissing = recycleTarget(v2, [{ outcome: 'recycle', recycleTo: 'scoping' }]);
+
+    // Assess
+    expect(target).toBe('business-case');
+    expect(onlyMissing).toBeUndefined();
+    expect(afterOutcome(v2, LARGE, { gateId: 'launch', outcome: 'recycle', recycleTo: target })).toEqual({
+      next: { route: 'stage', gateId: 'business-case' },
+      skipped: [],
+    });
+  });
+
   it('property: the earliest named gate, whatever the order of the votes', () => {
     const gateIds = DEMO_DEFINITION.gates.map((g) => g.id);
     fc.assert(

@@ -130,7 +130,9 @@ export class Table {
         ExpressionAttributeValues: toAttr(values),
         Limit: limit,
         ExclusiveStartKey:
-          page.cursor === undefined ? undefined : toAttr(readCursor(page.cursor, index, partition)),
+          page.cursor === undefined
+            ? undefined
+            : toAttr(readCursor(page.cursor, index, partition, page.before)),
       }),
     );
     return {
@@ -166,6 +168,20 @@ export class Table {
         TableName: tableName,
         Item: toAttr(item),
         ...(condition ? { ConditionExpression: condition } : {}),
+        ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+        ...(values ? { ExpressionAttributeValues: toAttr(values) } : {}),
+      },
+    };
+  }
+
+  /** A ConditionCheck step: the transaction goes through only while the item at `key` meets `condition`. */
+  check(key: Key, condition: string, values?: Item): TransactWriteItem {
+    const names = conditionNames(condition);
+    return {
+      ConditionCheck: {
+        TableName: this.name,
+        Key: toAttr(key),
+        ConditionExpression: condition,
         ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
         ...(values ? { ExpressionAttributeValues: toAttr(values) } : {}),
       },
@@ -334,8 +350,13 @@ function writeCursor(key: Item, index: PagedIndex): string {
   return Buffer.from(JSON.stringify(cursorKeys(index).map((k) => key[k]))).toString('base64url');
 }
 
-/** A cursor back from a client: exactly the four string keys of this index and partition, or a 400. */
-function readCursor(cursor: string, index: PagedIndex, partition: string): Item {
+/**
+ * A cursor back from a client: exactly the four string keys of this index and partition, each a
+ * key DynamoDB takes (at most 1024 bytes), and a sort key inside the page's range (before
+ * `before`), or a 400. A cursor from another listing of the same partition (GET /pending without
+ * `overdue`, then with it) would otherwise be a start key DynamoDB refuses outright: a 500.
+ */
+function readCursor(cursor: string, index: PagedIndex, partition: string, before?: string): Item {
   const keyNames = cursorKeys(index);
   const bad = () =>
     new InvalidInputError('the cursor is not one this listing gave out', [
@@ -351,12 +372,17 @@ function readCursor(cursor: string, index: PagedIndex, partition: string): Item 
   if (
     !Array.isArray(values) ||
     values.length !== keyNames.length ||
-    !values.every((v) => typeof v === 'string' && v.length > 0 && v.length <= 1024) ||
-    values[0] !== partition
+    !values.every((v) => typeof v === 'string' && v.length > 0 && Buffer.byteLength(v, 'utf8') <= 1024) ||
+    values[0] !== partition ||
+    (before !== undefined && !sortsBefore(values[1] as string, before))
   )
     throw bad();
   return Object.fromEntries(keyNames.map((k, i) => [k, values[i]]));
 }
+
+/** `a < b` as DynamoDB orders string keys: by their UTF-8 bytes (not JavaScript's UTF-16 units). */
+const sortsBefore = (a: string, b: string) =>
+  Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8')) < 0;
 
 /** Drops the table's own attributes so callers see only the domain shape. */
 export function strip<T>(item: Item | undefined): T | undefined {

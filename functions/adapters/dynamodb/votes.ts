@@ -99,12 +99,22 @@ export class LinkVoteItems implements LinkVoteStore {
         }),
         guard: 'gate-unchanged',
       },
+      // Each request still on the link read: a link issued meanwhile (a mail step that read the old
+      // deadline) would keep expiring at it, so the extension reads again and moves that one.
       ...args.pendingRequests.map(
         (r): Guarded => ({
           op: this.table.update(requestKey(r), {
-            set: { dueAt, ...keys.pendingByApprover(r.approver, dueAt, r.projectId, r.sequence) },
-            condition: '#status = :pending',
-            values: { ':pending': 'pending' },
+            set: {
+              dueAt,
+              ...keys.pendingByApprover(r.approver, dueAt, r.projectId, r.sequence),
+              ...(args.freshLinks.approvers.includes(r.approver)
+                ? { remindAskedAt: args.freshLinks.at }
+                : {}),
+            },
+            condition: r.linkHash
+              ? '#status = :pending AND linkHash = :seen'
+              : '#status = :pending AND attribute_not_exists(linkHash)',
+            values: { ':pending': 'pending', ...(r.linkHash ? { ':seen': r.linkHash } : {}) },
           }),
           guard: 'gate-unchanged',
         }),

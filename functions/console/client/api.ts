@@ -60,8 +60,17 @@ export async function api<T = Record<string, unknown>>(
   return answer as T;
 }
 
-/** A path segment, encoded (ids are checked by the API too). */
-export const seg = (value: string | number) => encodeURIComponent(String(value));
+/**
+ * A path segment, encoded (ids are checked by the API too). `.` and `..` pass encodeURIComponent
+ * unchanged and the URL resolves them (`/definitions/..` is the API's root), and an empty segment
+ * shifts the path: refused here whatever the caller checked, before any call is made.
+ */
+export function seg(value: string | number): string {
+  const text = String(value);
+  if (text === '' || text === '.' || text === '..')
+    throw new Error(`“${text}” cannot be part of an address: nothing was sent`);
+  return encodeURIComponent(text);
+}
 
 /** A query string from the filled-in values. */
 export function query(values: Record<string, string | number | boolean | undefined>): string {

@@ -76,7 +76,7 @@ export async function signIn(config: SignInConfig, returnTo: string): Promise<vo
 export class SignInError extends Error {}
 
 /**
- * Back from the authorize page (`?code=&state=` or `?error=`): checks the state, trades the code
+ * Back from the authorize page (`?code=&state=` or `?error=&state=`): checks the state, trades the code
  * and verifier for tokens, checks the ID token's nonce, audience and expiry, and keeps it.
  * Returns the hash route to open; undefined when this page load is not a sign-in's return.
  */
@@ -88,10 +88,16 @@ export async function completeSignIn(config: SignInConfig): Promise<string | und
   // The code and state leave the address bar (and the history) whatever happens next.
   history.replaceState(null, '', location.pathname);
   const pending = readPending();
-  sessionStorage.removeItem(PENDING);
-  if (error !== null)
+  const ours = pending !== undefined && params.get('state') === pending.state;
+  if (error !== null) {
+    // Anyone can link to `?error=…&error_description=<their text>`: without this sign-in's state it
+    // is not an answer to it, so its text is not shown and a sign-in in progress goes on.
+    if (!ours) return undefined;
+    sessionStorage.removeItem(PENDING);
     throw new SignInError(`the sign-in was not completed: ${params.get('error_description') ?? error}`);
-  if (!pending || params.get('state') !== pending.state)
+  }
+  sessionStorage.removeItem(PENDING);
+  if (!pending || !ours)
     throw new SignInError('the sign-in did not start here (its state does not match): sign in again');
   const response = await fetch(config.tokenUrl, {
     method: 'POST',

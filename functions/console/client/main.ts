@@ -3,6 +3,7 @@
  * from the API into the shell. Routes live in the fragment (#/definitions, #/pending, …), so the
  * server serves one page and never sees where the admin is.
  */
+import { SHAPES } from '../../http/paths.ts';
 import { ApiError, whenSignedOut } from './api.ts';
 import { completeSignIn, currentSession, type SignInConfig, signIn, signInConfig, signOut } from './auth.ts';
 import { h, show } from './dom.ts';
@@ -136,7 +137,7 @@ async function route(): Promise<void> {
     if (!render) {
       show(
         main,
-        heading('Not here'),
+        heading('Not found'),
         h('p', null, 'The console has no such page. ', h('a', { href: '#/definitions' }, 'Definitions')),
       );
     } else {
@@ -165,17 +166,28 @@ async function route(): Promise<void> {
   }
 }
 
+/**
+ * Whether a fragment's part has the shape the API takes (functions/http/paths.ts): a part that does
+ * not (`..`, `%2E%2E`, a 10 KB id) names no page, so it never becomes part of a call's path.
+ */
+function fits(part: string | undefined, name: keyof typeof SHAPES): part is string {
+  const shape: { pattern: RegExp; maxLength?: number } = SHAPES[name];
+  return part !== undefined && part.length <= (shape.maxLength ?? 64) && shape.pattern.test(part);
+}
+
 function pageFor(
   parts: string[],
   params: URLSearchParams,
 ): ((main: HTMLElement) => Promise<void>) | undefined {
-  const [section, id, sub, arg] = parts;
+  const [section, id, sub, arg, ...rest] = parts;
+  if (rest.length > 0) return undefined;
   if (section === 'definitions') {
     if (!id) return definitionsPage;
+    if (!fits(id, 'definitionId')) return undefined;
     if (!sub) return (main) => definitionPage(main, id);
-    if (sub === 'draft') return (main) => editorPage(main, id);
-    if (sub === 'versions' && arg && /^\d+$/.test(arg)) return (main) => versionPage(main, id, Number(arg));
-    if (sub === 'diff') {
+    if (sub === 'draft' && !arg) return (main) => editorPage(main, id);
+    if (sub === 'versions' && fits(arg, 'version')) return (main) => versionPage(main, id, Number(arg));
+    if (sub === 'diff' && !arg) {
       const from = Number(params.get('from'));
       const toParam = params.get('to') ?? 'draft';
       const to = toParam === 'draft' ? 'draft' : Number(toParam);

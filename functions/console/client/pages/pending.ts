@@ -1,37 +1,7 @@
+import type { PendingItem } from '../../../usecases/pending.ts';
 import { api, query, seg } from '../api.ts';
 import { type Child, field, h, select, show, table, when } from '../dom.ts';
 import { actionDialog, announce, heading } from '../ui.ts';
-
-interface PendingApprover {
-  email: string;
-  name?: string;
-  status: string;
-  remindedAt?: string;
-  reminders?: number;
-}
-
-export interface PendingItem {
-  projectId: string;
-  title: string;
-  status: string;
-  definition: { id: string; version: number };
-  since?: string;
-  ageHours?: number;
-  stage?: { gateId: string; enteredAt?: string };
-  gate?: {
-    sequence: number;
-    gateId: string;
-    name: string;
-    openedAt?: string;
-    dueAt?: string;
-    overdue?: boolean;
-    sla?: 'on-track' | 'due-soon' | 'overdue';
-    nextReminderAt?: string;
-    escalatedAt?: string;
-    approvers: PendingApprover[];
-  };
-  hold?: { since?: string; cause?: string };
-}
 
 const STATUSES = [
   ['', 'Any'],
