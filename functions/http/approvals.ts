@@ -14,9 +14,10 @@ import {
 } from '../usecases/esignature.ts';
 import type { IdentityVerifier } from '../usecases/ports.ts';
 import { decisionFromForm, decisionPage, delegatedPage, receiptPage } from '../views/decision-page.ts';
+import { errorPage, page } from './pages.ts';
 import { type HttpPorts, httpPortsFromEnv } from './ports.ts';
 import { refusalsOf } from './refusals.ts';
-import { bodyText, type HttpEvent, type HttpResult, httpFunction, page, requestSource } from './wrapper.ts';
+import { bodyText, type HttpEvent, type HttpResult, httpFunction, requestSource } from './wrapper.ts';
 
 export type ApprovalPorts = HttpPorts & { identity: IdentityVerifier };
 
@@ -93,7 +94,7 @@ export function approvalRoutes(ports: () => ApprovalPorts) {
         },
       },
     ],
-    'html',
+    errorPage,
     (event, error) => recordRefusal(event, error),
   );
 

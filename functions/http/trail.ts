@@ -11,10 +11,11 @@ import { approvalRecord } from '../usecases/record.ts';
 import { jobStatus, requestExport, requestVerification } from '../usecases/trail-jobs.ts';
 import { recordPage } from '../views/record-page.ts';
 import { callerOf } from './caller.ts';
+import { page } from './pages.ts';
 import { pathParameter } from './paths.ts';
 import { type HttpPorts, httpPortsFromEnv } from './ports.ts';
 import { refusalsOf } from './refusals.ts';
-import { type HttpEvent, httpFunction, json, jsonBody, page } from './wrapper.ts';
+import { type HttpEvent, httpFunction, json, jsonBody } from './wrapper.ts';
 
 /** The compliance routes only read the trail's storage: they never sign, anchor or write exports. */
 type TrailPorts = HttpPorts & { anchors: AnchorReader; exports: ExportLinks; signer: PublicKeySource };

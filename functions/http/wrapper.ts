@@ -15,7 +15,6 @@ import {
 } from '../domain/errors.ts';
 import { log } from '../logger.ts';
 import type { RequestSource } from '../usecases/model.ts';
-import { html, APPROVAL_PAGE_CSP as PAGE_CSP, page as renderPage } from '../views/html.ts';
 
 export type HttpEvent = APIGatewayProxyEventV2 & {
   requestContext: APIGatewayProxyEventV2['requestContext'] & {
@@ -25,8 +24,14 @@ export type HttpEvent = APIGatewayProxyEventV2 & {
 export type HttpResult = APIGatewayProxyStructuredResultV2;
 export type HttpRoute = Route<HttpEvent, HttpResult>;
 
-/** How errors are shown: approval pages answer a person with a page, the API a program with JSON. */
-export type Presentation = 'html' | 'json';
+/** An error as a page for a person (functions/http/pages.ts), for the routes a browser opens. */
+export type ErrorPage = (statusCode: number, message: string) => HttpResult;
+
+/**
+ * How errors are shown: the API answers a program with JSON, approval pages a person with a page.
+ * The page renderer is handed in, so a JSON function does not bundle the page templates.
+ */
+export type Presentation = 'json' | ErrorPage;
 
 /**
  * Set here rather than by @middy/http-security-headers: that middleware merges its own CSP
@@ -90,8 +95,8 @@ function responses(
       if (error instanceof TollgateError && recordRefusal) await recordRefusal(request.event, error);
       const problems = error instanceof InvalidInputError ? error.problems : undefined;
       request.response =
-        presentation === 'html'
-          ? page(statusCode, errorPage(statusCode, message))
+        presentation !== 'json'
+          ? presentation(statusCode, message)
           : json(statusCode, {
               ...(error instanceof ConflictError ? error.details : {}),
               message,
@@ -117,31 +122,6 @@ function isRouterNotFound(error: unknown): boolean {
 }
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
-/** Pages run no script, load nothing from elsewhere, post only to themselves, cannot be framed. */
-const PAGE_HEADERS = { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': PAGE_CSP };
-
-const TITLES: Record<number, string> = {
-  400: 'Something is missing',
-  404: 'Link not recognised',
-  409: 'This changed',
-  410: 'This link no longer works',
-  429: 'Too many attempts',
-  500: 'Something went wrong',
-};
-
-function errorPage(statusCode: number, message: string): string {
-  const title = TITLES[statusCode] ?? 'Request not completed';
-  return renderPage(
-    title,
-    html`<div class="card"><h1>${title}</h1><p>${message}.</p>
-<p class="muted">If you still need to decide, ask the project's PMO to send you a new link.</p></div>`,
-  );
-}
-
-/** An HTML page response, with the page security headers. */
-export function page(statusCode: number, body: string): HttpResult {
-  return { statusCode, headers: PAGE_HEADERS, body };
-}
 
 /** Where the console's sign-in is: the token endpoint its script calls, the authorize page it goes to. */
 export interface ConsoleOrigins {

@@ -2,7 +2,15 @@ import * as z from 'zod/mini';
 import { gateAgenda } from '../domain/agenda.ts';
 import { InvalidInputError } from '../domain/errors.ts';
 import { type Caller, requireRole } from './caller.ts';
-import { ACTIVE_STATUSES, type ActiveStatus, type GateInstance, type Hold, type Project } from './model.ts';
+import {
+  ACTIVE_STATUSES,
+  type ActiveStatus,
+  type ApprovalRequest,
+  type GateInstance,
+  type Hold,
+  type Project,
+  type VoteRecord,
+} from './model.ts';
 import type { Page, Ports } from './ports.ts';
 import { pageCursor, pageLimit, parseQuery } from './query.ts';
 import { awaitingOf } from './scheduling.ts';
@@ -146,9 +154,9 @@ async function byApprover(
 async function pendingItem(ports: PendingPorts, project: Project, now: string): Promise<PendingItem> {
   const ref = project.currentGate;
   const reviewing = project.status === 'in-review' || project.status === 'closing';
-  const current =
-    reviewing && ref ? await ports.repository.getGate(project.projectId, ref.sequence) : undefined;
-  const gate = current?.status === 'open' ? current : undefined;
+  const review =
+    reviewing && ref ? await ports.repository.getGateReview(project.projectId, ref.sequence) : undefined;
+  const gate = review?.gate.status === 'open' ? review.gate : undefined;
   const since =
     (project.status === 'on-hold' && project.hold?.since) ||
     (project.status === 'in-stage' && project.stage?.enteredAt) ||
@@ -163,20 +171,15 @@ async function pendingItem(ports: PendingPorts, project: Project, now: string): 
     since,
     ageHours: Math.round(((Date.parse(now) - Date.parse(since)) / HOUR) * 10) / 10,
     ...(project.stage ? { stage: project.stage } : {}),
-    ...(gate ? { gate: await gateView(ports, gate, now) } : {}),
+    ...(gate && review ? { gate: gateView({ ...review, gate }, now) } : {}),
     ...(project.hold ? { hold: { since: project.hold.since, cause: project.hold.cause } } : {}),
   };
 }
 
-async function gateView(
-  ports: PendingPorts,
-  gate: GateInstance,
+function gateView(
+  { gate, requests, votes }: { gate: GateInstance; requests: ApprovalRequest[]; votes: VoteRecord[] },
   now: string,
-): Promise<NonNullable<PendingItem['gate']>> {
-  const [requests, votes] = await Promise.all([
-    ports.repository.listRequests(gate.projectId, gate.sequence),
-    ports.repository.listVotes(gate.projectId, gate.sequence),
-  ]);
+): NonNullable<PendingItem['gate']> {
   const reminders = gateAgenda(gate, requests, awaitingOf(gate, votes)).filter(
     (s) => s.action.kind === 'remind',
   );

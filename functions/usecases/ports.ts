@@ -195,6 +195,12 @@ export interface IdempotencyRecord {
   at: string;
 }
 
+export interface GateReview {
+  gate: GateInstance;
+  requests: ApprovalRequest[];
+  votes: VoteRecord[];
+}
+
 export interface GateStore {
   /** Creates the gate instance, its requests and the trail entries; `new-gate` if it exists. */
   openGate(args: {
@@ -208,6 +214,8 @@ export interface GateStore {
   storeTaskToken(projectId: string, sequence: number, taskToken: string): Promise<void>;
   readTaskToken(projectId: string, sequence: number): Promise<string | undefined>;
   getGate(projectId: string, sequence: number): Promise<GateInstance | undefined>;
+  /** The instance with its requests and votes, in one read (what a view of the review needs). */
+  getGateReview(projectId: string, sequence: number): Promise<GateReview | undefined>;
   /** One approver's pending requests, earliest deadline first (the pending-by-approver index). */
   listPendingRequests(approver: string, page?: PageRequest): Promise<Page<ApprovalRequest>>;
   /**

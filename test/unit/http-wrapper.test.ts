@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { GoneError, InvalidInputError } from '../../functions/domain/errors.ts';
+import { errorPage } from '../../functions/http/pages.ts';
 import {
   type HttpEvent,
   type HttpResult,
@@ -54,7 +55,7 @@ describe('the HTTP handler wrapper', () => {
     const failure = new Error('ConditionalCheckFailed on table tollgate-prod pk=PROJECT#123');
 
     // Act
-    const [asJson, asPage] = [await call('json', failure), await call('html', failure)];
+    const [asJson, asPage] = [await call('json', failure), await call(errorPage, failure)];
 
     // Assess
     expect(asJson.statusCode).toBe(500);
@@ -72,7 +73,7 @@ describe('the HTTP handler wrapper', () => {
       'json',
       new InvalidInputError('the proposal has problems', [{ path: 'title', message: 'too short' }]),
     );
-    const gone = await call('html', new GoneError('this approval link has already been used'));
+    const gone = await call(errorPage, new GoneError('this approval link has already been used'));
 
     // Assess
     expect(invalid.statusCode).toBe(400);

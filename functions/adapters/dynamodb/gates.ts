@@ -7,8 +7,9 @@ import type {
   ConditionRecord,
   GateInstance,
   MailEntry,
+  VoteRecord,
 } from '../../usecases/model.ts';
-import type { AgendaStore, GateStore, Page, PageRequest } from '../../usecases/ports.ts';
+import type { AgendaStore, GateReview, GateStore, Page, PageRequest } from '../../usecases/ports.ts';
 import { AGENDA_INDEX, AGENDA_SHARDS, keys, parseAgendaKey, TABLE_KEYS } from '../keys.ts';
 import { type Item, strip, type Table, toAttr } from './table.ts';
 
@@ -78,6 +79,21 @@ export class GateItems implements GateStore, AgendaStore {
 
   async getGate(projectId: string, sequence: number): Promise<GateInstance | undefined> {
     return gateOf(await this.table.get(keys.gate(projectId, sequence)));
+  }
+
+  async getGateReview(projectId: string, sequence: number): Promise<GateReview | undefined> {
+    // The instance, its requests and its votes share the `GATE#<seq>` prefix: one Query reads all three.
+    const { pk, sk } = keys.gate(projectId, sequence);
+    const items = await this.table.query(pk, sk);
+    const gate = gateOf(items.find((i) => i.type === 'gate'));
+    if (!gate) return undefined;
+    return {
+      gate,
+      requests: items
+        .filter((i) => i.type === 'request')
+        .map((i) => strip<ApprovalRequest>(i) as ApprovalRequest),
+      votes: items.filter((i) => i.type === 'vote').map((i) => strip<VoteRecord>(i) as VoteRecord),
+    };
   }
 
   async listGates(projectId: string): Promise<GateInstance[]> {
