@@ -1,4 +1,4 @@
-import { repositoryFromEnv } from '../adapters/dynamodb/repository.ts';
+import { definitionsRepositoryFromEnv } from '../adapters/dynamodb/repository.ts';
 import { once, settingsFromEnv, systemClock } from '../adapters/environment.ts';
 import { CHAINS } from '../domain/trail.ts';
 import { log } from '../logger.ts';
@@ -15,14 +15,16 @@ import {
   validateProcess,
 } from '../usecases/definitions.ts';
 import { migrateProjects } from '../usecases/migration.ts';
-import type { Ports } from '../usecases/ports.ts';
+import type { DefinitionsRepository, Ports } from '../usecases/ports.ts';
 import { callerOf } from './caller.ts';
 import { pathParameter } from './paths.ts';
 import { refusalsOf } from './refusals.ts';
 import { type HttpEvent, httpFunction, json, jsonBody, requestSource } from './wrapper.ts';
 
 /** The definitions API reads and writes the table only: no workflow, no mail. */
-export type DefinitionPorts = Pick<Ports, 'repository' | 'clock' | 'settings' | 'log'>;
+export type DefinitionPorts = Pick<Ports, 'clock' | 'settings' | 'log'> & {
+  repository: DefinitionsRepository;
+};
 
 /**
  * Process definitions, behind the JWT authorizer: list, show, diff, drafts, validate, dry-run,
@@ -139,5 +141,10 @@ export function definitionRoutes(ports: () => DefinitionPorts) {
 }
 
 export const handler = definitionRoutes(
-  once(() => ({ repository: repositoryFromEnv(), clock: systemClock, settings: settingsFromEnv(), log })),
+  once(() => ({
+    repository: definitionsRepositoryFromEnv(),
+    clock: systemClock,
+    settings: settingsFromEnv(),
+    log,
+  })),
 );

@@ -18,7 +18,13 @@ import {
   versionNumber,
 } from './definitions.ts';
 import type { RequestSource } from './model.ts';
-import { type DefinitionDraft, type DraftExpectation, type Ports, WriteRejectedError } from './ports.ts';
+import {
+  type DefinitionDraft,
+  type DefinitionsRepository,
+  type DraftExpectation,
+  type Ports,
+  WriteRejectedError,
+} from './ports.ts';
 import { nowIso } from './shared.ts';
 
 /*
@@ -27,7 +33,7 @@ import { nowIso } from './shared.ts';
  * process's chain in the same transaction.
  */
 
-type DraftPorts = Pick<Ports, 'repository' | 'clock'>;
+type DraftPorts = Pick<Ports, 'clock'> & { repository: DefinitionsRepository };
 interface Request {
   id: string;
   body: unknown;

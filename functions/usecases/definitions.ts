@@ -11,7 +11,7 @@ import { CHAINS, type TrailActor, type TrailEvent } from '../domain/trail.ts';
 import { type Parsed, type Problem, parseWith } from '../domain/validation.ts';
 import { type Caller, type Role, requireRole } from './caller.ts';
 import type { RequestSource } from './model.ts';
-import type { DefinitionDraft, Ports } from './ports.ts';
+import type { DefinitionDraft, DefinitionsRepository, Ports } from './ports.ts';
 import { canonical, nowIso } from './shared.ts';
 
 /*
@@ -167,7 +167,7 @@ export function draftStamp(draft: Pick<DefinitionDraft, 'revision' | 'updatedAt'
   };
 }
 
-type ReadPorts = Pick<Ports, 'repository'>;
+type ReadPorts = { repository: DefinitionsRepository };
 
 /** GET /definitions: every process, its current version and its draft; new processes by their draft. */
 export async function listProcesses(ports: ReadPorts, caller: Caller) {
@@ -360,7 +360,7 @@ export const dryRunBodySchema = z.strictObject({
  * to a sample proposal. Writes nothing; reads the directory for the approvers' out-of-office.
  */
 export async function dryRunProcess(
-  ports: Pick<Ports, 'repository' | 'clock' | 'settings'>,
+  ports: Pick<Ports, 'clock' | 'settings'> & { repository: DefinitionsRepository },
   caller: Caller,
   body: unknown,
 ): Promise<DryRunResult> {

@@ -434,8 +434,10 @@ export interface MailLedgerStore {
   listMail(projectId: string, sequence: number): Promise<MailRecord[]>;
 }
 
+/** The definitions API's repository: the rest, and the drafts only it writes (kept out of other bundles). */
+export type DefinitionsRepository = Repository & DraftStore;
+
 export type Repository = DefinitionStore &
-  DraftStore &
   PeopleStore &
   ProjectStore &
   GateStore &

@@ -86,6 +86,11 @@ describe('Lambda bundles', () => {
       expect(packages.has('yaml'), 'yaml').toBe(false);
       // The local e-signature sign-in (TOTP, scrypt) is the local runtime's, handed over in-process
       expect(packages.has('otpauth'), 'otpauth').toBe(false);
+      // Definition drafts are the definitions API's alone (functions/adapters/dynamodb/repository.ts)
+      expect(
+        inputs.some((i) => i.endsWith('functions/adapters/dynamodb/drafts.ts')),
+        'drafts',
+      ).toBe(name === 'definitions-api');
       // ADR 0005: the classic zod API and the locales index each cost hundreds of KiB
       expect(inputs.filter((i) => /zod\/v4\/classic\//.test(i))).toEqual([]);
       expect(inputs.filter((i) => /zod\/v4\/locales\//.test(i) && !/locales\/en\.js$/.test(i))).toEqual([]);

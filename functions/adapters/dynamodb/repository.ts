@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { Repository } from '../../usecases/ports.ts';
+import type { DefinitionsRepository, Repository } from '../../usecases/ports.ts';
 import { requireEnv } from '../environment.ts';
 import { DefinitionItems } from './definitions.ts';
 import { DraftItems } from './drafts.ts';
@@ -25,10 +25,18 @@ export interface TableNames {
 }
 
 export function dynamoRepository(client: DynamoDBClient, tables: TableNames): Repository {
+  return merge(...aggregates(new Table(client, tables.main, tables.trail)));
+}
+
+/** With the drafts too: the definitions API's (no other function bundles the drafts). */
+export function definitionsRepository(client: DynamoDBClient, tables: TableNames): DefinitionsRepository {
   const table = new Table(client, tables.main, tables.trail);
-  return merge(
+  return merge(...aggregates(table), new DraftItems(table)) as DefinitionsRepository;
+}
+
+function aggregates(table: Table) {
+  return [
     new DefinitionItems(table),
-    new DraftItems(table),
     new PeopleItems(table),
     new ProjectItems(table),
     new GateItems(table),
@@ -37,7 +45,7 @@ export function dynamoRepository(client: DynamoDBClient, tables: TableNames): Re
     new JobItems(table),
     new MailItems(table),
     new SigningItems(table),
-  );
+  ];
 }
 
 /** One object with every aggregate's methods, each bound to its own instance. */
@@ -56,8 +64,14 @@ function merge<T extends object[]>(...parts: T): Repository {
 
 /** The repository the handlers use; endpoint from AWS_ENDPOINT_URL_DYNAMODB when set. */
 export function repositoryFromEnv(): Repository {
-  return dynamoRepository(new DynamoDBClient({}), {
-    main: requireEnv('TABLE_NAME'),
-    trail: requireEnv('TRAIL_TABLE_NAME'),
-  });
+  return dynamoRepository(new DynamoDBClient({}), tablesFromEnv());
+}
+
+/** The definitions API's, with the drafts. */
+export function definitionsRepositoryFromEnv(): DefinitionsRepository {
+  return definitionsRepository(new DynamoDBClient({}), tablesFromEnv());
+}
+
+function tablesFromEnv(): TableNames {
+  return { main: requireEnv('TABLE_NAME'), trail: requireEnv('TRAIL_TABLE_NAME') };
 }
