@@ -10,7 +10,7 @@ import { inGateOrder } from './pending.ts';
 import { type Ports, WriteRejectedError } from './ports.ts';
 import { endWait, nudgeWorkflow } from './resume.ts';
 import { awaitingOf, nextLook } from './scheduling.ts';
-import { canonical, nowIso, plusMs, projectEvent, projectFor } from './shared.ts';
+import { canonical, gateProject, nowIso, plusMs, projectEvent, projectFor } from './shared.ts';
 import { planTransition } from './transitions.ts';
 
 type ActionPorts = Pick<Ports, 'repository' | 'workflow' | 'clock' | 'settings' | 'log'>;
@@ -49,7 +49,7 @@ export async function remindApprovers(
   requireRole(caller, 'pmo-admin');
   const body = parsed(remindSchema, args.body, 'the reminder');
   for (let attempt = 1; ; attempt++) {
-    const { project, gate } = await openInstance(ports, args.projectId, args.sequence);
+    const { gate } = await openInstance(ports, args.projectId, args.sequence);
     const [requests, votes] = await Promise.all([
       ports.repository.listRequests(gate.projectId, gate.sequence),
       ports.repository.listVotes(gate.projectId, gate.sequence),
@@ -76,7 +76,8 @@ export async function remindApprovers(
         at,
         agendaAt: nextLook(moved, asked, votes),
         events: [
-          projectEvent(project, 'gate.reminded', {
+          // Under the version the gate runs with, which a migration since does not change.
+          projectEvent(gateProject(gate), 'gate.reminded', {
             at,
             actor: caller.actor,
             gate,
@@ -113,7 +114,7 @@ export async function extendDeadline(
   const body = parsed(extendSchema, args.body, 'the extension');
   const dueAt = new Date(body.dueAt).toISOString();
   for (let attempt = 1; ; attempt++) {
-    const { project, gate } = await openInstance(ports, args.projectId, args.sequence);
+    const { gate } = await openInstance(ports, args.projectId, args.sequence);
     const now = nowIso(ports);
     const cap = plusMs(gate.openedAt, MAX_DECIDE_WITHIN_HOURS * 3_600_000);
     const problem =
@@ -147,7 +148,7 @@ export async function extendDeadline(
         freshLinks: { approvers: freshLinks, at: now },
         agendaAt: nextLook(moved, asked, votes),
         events: [
-          projectEvent(project, 'gate.extended', {
+          projectEvent(gateProject(gate), 'gate.extended', {
             at: now,
             actor: caller.actor,
             gate,

@@ -119,9 +119,8 @@ async function openGateFor(
     ports.repository.listRequests(link.projectId, link.sequence),
   ]);
   if (!gate) throw new NotFoundError('this approval link is not known');
-  if (gate.status === 'closed')
-    throw new LinkGoneError('a PMO admin closed this review; nothing more is decided on it');
-  if (gate.status !== 'open') throw new LinkGoneError('this gate has already been decided');
+  const ended = gateEnded(gate);
+  if (ended) throw ended;
   // What you see is what you sign: the package is hashed again on every view and decision, so
   // an edited item is caught here, not trusted because a stored hash still matches itself.
   if (gatePackageHash(gate.package) !== gate.packageHash) {
@@ -133,12 +132,26 @@ async function openGateFor(
     throw new PackageIntegrityError();
   }
   const mine = requests.find((r) => r.approver === link.approver);
+  // Closed with its gate (decided, or closed by a PMO admin) after the gate was read above: the
+  // answer is why the gate ended, read again, never "replaced" (nobody replaced this link).
+  if (mine?.status === 'closed') {
+    const current = await ports.repository.getGate(link.projectId, link.sequence);
+    throw (current && gateEnded(current)) ?? new LinkGoneError('this gate has already been decided');
+  }
   // The link was read just before a concurrent post of it committed: it is used, not replaced.
   if (mine?.status === 'decided' && mine.linkHash === link.hash)
     throw new LinkGoneError('this approval link has already been used');
   if (mine?.status !== 'pending' || mine.linkHash !== link.hash)
     throw new LinkGoneError('this approval link was replaced by a newer one or handed to someone else');
   return { gate, requests, mine };
+}
+
+/** Why the link of an instance that is no longer open stops working; undefined while it is open. */
+function gateEnded(gate: GateInstance): LinkGoneError | undefined {
+  if (gate.status === 'closed')
+    return new LinkGoneError('a PMO admin closed this review; nothing more is decided on it');
+  if (gate.status !== 'open') return new LinkGoneError('this gate has already been decided');
+  return undefined;
 }
 
 export interface DecisionReceipt {

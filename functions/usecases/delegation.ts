@@ -10,7 +10,15 @@ import type { ApprovalRequest, GateInstance, Project, RequestSource } from './mo
 import { type IdentityVerifier, type Ports, WriteRejectedError } from './ports.ts';
 import { nudgeWorkflow } from './resume.ts';
 import { reschedule } from './scheduling.ts';
-import { canonical, nowIso, ownsProject, printedName, projectEvent, projectFor } from './shared.ts';
+import {
+  canonical,
+  gateProject,
+  nowIso,
+  ownsProject,
+  printedName,
+  projectEvent,
+  projectFor,
+} from './shared.ts';
 
 type HandOverPorts = Pick<Ports, 'repository' | 'workflow' | 'clock' | 'settings' | 'log'>;
 
@@ -139,7 +147,8 @@ async function handOver(
       to,
       ...(args.spentLink ? { spentLink: args.spentLink } : {}),
       events: [
-        projectEvent(project, `request.${args.why}`, {
+        // Under the version the gate runs with, which a migration since does not change.
+        projectEvent(gateProject(gate), `request.${args.why}`, {
           at,
           actor: args.actor,
           gate,

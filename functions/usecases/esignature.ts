@@ -5,7 +5,7 @@ import type { Problem } from '../domain/validation.ts';
 import type { DecisionView } from './decisions.ts';
 import type { RequestSource } from './model.ts';
 import type { IdentityCheck, IdentityVerifier, Ports, SigningSession } from './ports.ts';
-import { nowIso, plusMs, projectEvent } from './shared.ts';
+import { gateProject, nowIso, plusMs, projectEvent } from './shared.ts';
 
 /**
  * A series of signings in one continuous session (21 CFR Part 11 §11.200(a)(1)(i)): the first
@@ -137,7 +137,7 @@ async function recordLockout(
 ) {
   try {
     await ports.repository.appendTrail([
-      projectEvent(view.project, 'access.locked-out', {
+      projectEvent(gateProject(view.gate), 'access.locked-out', {
         at: nowIso(ports),
         // Whoever holds the link: not necessarily the approver.
         actor: { type: 'person', id: 'anonymous' },

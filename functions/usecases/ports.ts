@@ -149,8 +149,18 @@ export interface ProjectChange {
   remove?: (keyof Project)[];
   /** When the sweeper should look at the project (a pending start); null takes it off the agenda. */
   agendaAt?: string | null;
-  /** The decided gate instance whose decision this change follows (marked applied, off the agenda). */
-  applied?: { sequence: number; at: string; next: GateInstance['next']; start?: GateInstance['nextStart'] };
+  /**
+   * The decided gate instance whose decision this change follows (marked applied, off the agenda).
+   * `pendingRequests`: its requests nobody answered (the votes settled it first), closed with it and
+   * out of the approvers' index, each only while still pending (`request-pending`).
+   */
+  applied?: {
+    sequence: number;
+    at: string;
+    next: GateInstance['next'];
+    start?: GateInstance['nextStart'];
+    pendingRequests?: ApprovalRequest[];
+  };
   createConditions?: ConditionRecord[];
   updateCondition?: { condition: ConditionRecord; expectedState: ConditionRecord['state'] };
   submission?: SubmissionRecord;

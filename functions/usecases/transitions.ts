@@ -29,11 +29,14 @@ import {
 export const START_GRACE_MS = 2 * 60_000;
 const CHANGE_ATTEMPTS = 5;
 
-/** Someone else moved the project meanwhile (a PMO admin, the sweeper): read it again and retry. */
+/**
+ * Someone else moved the project meanwhile (a PMO admin, the sweeper), or a request to close was
+ * no longer pending (another follow-up closed it): read it again and retry.
+ */
 function lookAgain(error: unknown, attempt: number): boolean {
   return (
     error instanceof WriteRejectedError &&
-    error.guards.includes('project-unchanged') &&
+    (error.guards.includes('project-unchanged') || error.guards.includes('request-pending')) &&
     attempt < CHANGE_ATTEMPTS
   );
 }
@@ -166,7 +169,12 @@ export async function applyDecision(
       return { route: 'done', gate: null, executionName: null };
     }
     if (gate.appliedAt) return routeResult(gate.next, gate.nextStart, gate.projectId);
-    const { project, definition } = await loadProjectAndDefinition(ports, input.projectId);
+    const [{ project, definition }, requests] = await Promise.all([
+      loadProjectAndDefinition(ports, input.projectId),
+      // Read after the gate was seen decided: no vote or hand-over lands on it any more, so
+      // what is pending now stays pending until closed here.
+      ports.repository.listRequests(gate.projectId, gate.sequence),
+    ]);
     if (!gate.outcome)
       throw new GateTaskError(`gate instance ${gate.sequence} of ${gate.projectId} has no outcome`);
     const transition = afterOutcome(definition, project.fields, {
@@ -200,6 +208,12 @@ export async function applyDecision(
           at,
           next: transition.next,
           ...(plan.pending ? { start: plan.pending.input.gate } : {}),
+          // Those the votes did not wait for (any, quorum, a knock-out...) leave the approvers'
+          // pending index with the follow-up, in its transaction: the follow-up is what takes the
+          // gate off the agenda, so nothing would come back for them later. A request that moved
+          // meanwhile fails its guard and the whole follow-up is read again (lookAgain). At most 19
+          // (20 approvers, one voted) beside at most 34 other items: inside a transaction's 100.
+          pendingRequests: requests.filter((r) => r.status === 'pending'),
         },
         createConditions: conditions,
         events: [followed, ...plan.events],

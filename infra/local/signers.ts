@@ -3,6 +3,7 @@ import { Secret, TOTP } from 'otpauth';
 import { strip, type Table } from '../../functions/adapters/dynamodb/table.ts';
 import { systemClock } from '../../functions/adapters/environment.ts';
 import { keys } from '../../functions/adapters/keys.ts';
+import { CHAINS } from '../../functions/domain/trail.ts';
 import type { IdentityCheck, IdentityVerifier } from '../../functions/usecases/ports.ts';
 
 /**
@@ -129,6 +130,19 @@ export async function enrolLocalSigner(
     totpSecret: secret,
     enrolledAt: (args.now ?? new Date()).toISOString(),
   };
-  await table.putItem({ ...keys.localCredential(args.email), type: 'local-credential', ...credential });
+  // Who can sign is part of the record: the enrolment joins the people chain (never the secrets).
+  await table.withTrail(
+    [
+      {
+        chain: CHAINS.people,
+        subject: { person: args.email },
+        at: credential.enrolledAt,
+        actor: { type: 'system', id: 'local-console' },
+        action: existing ? 'signer.re-enrolled' : 'signer.enrolled',
+        detail: { method: 'password+totp', sub: credential.sub },
+      },
+    ],
+    [{ op: table.put({ ...keys.localCredential(args.email), type: 'local-credential', ...credential }) }],
+  );
   return { sub: credential.sub, otpauthUri: totp(args.email, secret).toString(), secret };
 }

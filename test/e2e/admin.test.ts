@@ -10,6 +10,7 @@ import { hashLinkSecret } from '../../functions/domain/links.ts';
 import { CHAINS } from '../../functions/domain/trail.ts';
 import { extendDeadline } from '../../functions/usecases/admin-actions.ts';
 import { type Caller, callerActor } from '../../functions/usecases/caller.ts';
+import { viewDecision } from '../../functions/usecases/decisions.ts';
 import type { DirectoryPerson } from '../../functions/usecases/model.ts';
 import type { PendingItem } from '../../functions/usecases/pending.ts';
 import { executionNames, type Repository, type Workflow } from '../../functions/usecases/ports.ts';
@@ -47,9 +48,19 @@ const QUIET = process('quiet', (d) => {
   for (const gate of d.gates) gate.sla = { decideWithinHours: 10 * 24, atDeadline: 'hold' };
 });
 
+/** Gate 1 asks the sponsor and operations; one Go of the two passes it. Due after 72 h, no reminders. */
+const PAIR = process('pair', (d) => {
+  const [scoping] = d.gates;
+  if (!scoping) return;
+  scoping.approvers = [{ role: 'sponsor' }, { email: people.operations.email }];
+  scoping.rule = { kind: 'quorum', count: 1 };
+  scoping.sla = { decideWithinHours: 72, atDeadline: 'hold' };
+});
+
 beforeAll(async () => {
   t = await startTestRuntime();
   await publish(t, QUIET);
+  await publish(t, PAIR);
   sfn = new SFNClient({
     endpoint: t.runtime.stepFunctionsUrl,
     region: 'us-east-1',
@@ -944,5 +955,99 @@ describe('deadlines and the pending view (time moves on)', () => {
     expect((await fetch(first)).status).toBe(410);
     const entry = (await trail(t, projectId)).find((e) => e.action === 'gate.extended');
     expect(entry?.detail).toMatchObject({ to: days(20), freshLinks: [people.sponsor.email] });
+  });
+});
+
+describe('requests a decided gate no longer waits for', () => {
+  /** The approver's partition of the pending-by-approver index, for one project. */
+  const indexed = async (approver: string, projectId: string) =>
+    (await t.repository.listPendingRequests(approver, { limit: 100 })).items.filter(
+      (r) => r.projectId === projectId,
+    );
+
+  it('closes the request of an approver the quorum did not wait for, once the decision is followed', async () => {
+    // Prepare: gate 1 of the pair process, both approvers mailed
+    const title = 'Decided by one of two';
+    const projectId = await propose(t, title, { processId: 'pair' });
+    const operationsLink = await linkFor(t, people.operations.email, title, 'Gate 1 of 3');
+    await mailed(projectId, 1);
+    const before = await indexed(people.operations.email, projectId);
+    const stillOpen = await t.repository.getGate(projectId, 1);
+
+    // Act: the sponsor's Go is the quorum; the workflow follows it
+    await decideAs(t, people.sponsor.email, title, 'Gate 1 of 3', { outcome: 'go' });
+    await until(t, projectId, (s) => s.status === 'in-stage', 'into stage 2');
+    const link = await fetch(operationsLink);
+    // Operations opens the link as the decision lands: the gate read before it, the requests after.
+    let reads = 0;
+    const raced = new Proxy(t.repository, {
+      get: (target, name, receiver) =>
+        name === 'getGate' && reads++ === 0
+          ? async () => stillOpen
+          : Reflect.get(target, name, receiver)?.bind(target),
+    });
+    const racedAnswer = await viewDecision(
+      adminPorts(raced),
+      new URL(operationsLink).pathname.split('/').pop() ?? '',
+    ).catch((error: Error) => error);
+    // Operations has no other request in this runtime: their partition of the index is empty.
+    const pending = await call('GET', `/pending?approver=${people.operations.email}&limit=1`);
+
+    // Assess: operations' request closed and out of the index; their link says the gate was decided
+    expect(before).toHaveLength(1);
+    const requests = await t.repository.listRequests(projectId, 1);
+    expect(requests.map((r) => [r.approver, r.status]).sort()).toEqual(
+      [
+        [people.operations.email, 'closed'],
+        [people.sponsor.email, 'decided'],
+      ].sort(),
+    );
+    expect(await indexed(people.operations.email, projectId)).toEqual([]);
+    expect(await indexed(people.sponsor.email, projectId)).toEqual([]);
+    // No thin page with a cursor over stale entries: nothing to list, and nothing to follow.
+    expect(pending).toEqual({ status: 200, json: { items: [] } });
+    expect(link.status).toBe(410);
+    expect(await link.text()).toContain('this gate has already been decided');
+    expect(stillOpen?.status).toBe('open');
+    expect(racedAnswer).toMatchObject({
+      name: 'LinkGoneError',
+      message: 'this gate has already been decided',
+    });
+    const followed = (await trail(t, projectId)).find((e) => e.action === 'gate.followed');
+    expect(followed?.detail).toMatchObject({ outcome: 'go' });
+  });
+
+  it('closes every request of a gate its deadline decided', async () => {
+    // Prepare: gate 1 of the pair process, nobody decides
+    const title = 'Decided by the deadline';
+    const projectId = await propose(t, title, { processId: 'pair' });
+    const sponsorLink = await linkFor(t, people.sponsor.email, title, 'Gate 1 of 3');
+    const operationsLink = await linkFor(t, people.operations.email, title, 'Gate 1 of 3');
+    await mailed(projectId, 1);
+
+    // Act: the deadline passes; the sweeper takes the deadline outcome and the workflow follows it
+    t.clock.advanceHours(73);
+    await t.runtime.sweep();
+    await until(t, projectId, (s) => s.status === 'on-hold', 'on hold at the deadline');
+    const links = await Promise.all([fetch(sponsorLink), fetch(operationsLink)]);
+    const pending = await call('GET', `/pending?approver=${people.operations.email}&limit=1`);
+
+    // Assess: both requests closed and out of the index; both links gone (they lived until the deadline)
+    expect(await t.repository.getGate(projectId, 1)).toMatchObject({
+      status: 'expired',
+      decidedBy: 'deadline',
+      appliedAt: expect.any(String),
+    });
+    expect((await t.repository.listRequests(projectId, 1)).map((r) => r.status)).toEqual([
+      'closed',
+      'closed',
+    ]);
+    expect(await indexed(people.operations.email, projectId)).toEqual([]);
+    expect(await indexed(people.sponsor.email, projectId)).toEqual([]);
+    expect(pending).toEqual({ status: 200, json: { items: [] } });
+    for (const link of links) {
+      expect(link.status).toBe(410);
+      expect(await link.text()).toContain('this approval link has expired');
+    }
   });
 });

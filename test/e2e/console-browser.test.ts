@@ -464,7 +464,7 @@ describe('the PMO console in a browser', () => {
     await context.close();
   }, 120_000);
 
-  it('shows no text from a crafted sign-in error link, and a sign-in in progress goes on', async () => {
+  it('shows no text from a crafted sign-in error link, trades no crafted code, and a sign-in in progress goes on', async () => {
     // Prepare: someone starts signing in and is on the authorize page
     const context = await browser.newContext();
     const page = await context.newPage();
@@ -478,26 +478,34 @@ describe('the PMO console in a browser', () => {
     const authorize = page.url();
     const pending = await pendingOf();
 
-    // Act 1: they follow crafted links, with no state and with a forged one
-    const crafted: Record<string, { text: string; alerts: number; url: string; pending: string | null }> = {};
-    for (const state of [undefined, 'forged-state']) {
-      const search = new URLSearchParams({
-        error: 'access_denied',
-        error_description: planted,
-        ...(state ? { state } : {}),
-      });
-      await page.goto(`${consoleUrl}?${search}`);
-      await page.getByRole('button', { name: 'Sign in' }).waitFor();
-      crafted[state ?? 'no state'] = {
-        text: (await page.locator('body').textContent()) ?? '',
-        alerts: await page.getByRole('alert').count(),
-        url: page.url(),
-        pending: await pendingOf(),
-      };
-    }
+    const tokenCalls: string[] = [];
+    page.on('request', (request) => {
+      if (request.url().includes('/oauth2/token')) tokenCalls.push(request.url());
+    });
 
-    // Assess 1: nothing of the link is shown, the address is clean, the sign-in in progress is kept
+    // Act 1: they follow crafted error and code links, with no state and with a forged one
+    const crafted: Record<string, { text: string; alerts: number; url: string; pending: string | null }> = {};
+    const answers: Record<string, string>[] = [
+      { error: 'access_denied', error_description: planted },
+      { code: 'crafted-code' },
+    ];
+    for (const answer of answers)
+      for (const state of [undefined, 'forged-state']) {
+        const search = new URLSearchParams({ ...answer, ...(state ? { state } : {}) });
+        await page.goto(`${consoleUrl}?${search}`);
+        await page.getByRole('button', { name: 'Sign in' }).waitFor();
+        crafted[`${Object.keys(answer)[0]}, ${state ?? 'no state'}`] = {
+          text: (await page.locator('body').textContent()) ?? '',
+          alerts: await page.getByRole('alert').count(),
+          url: page.url(),
+          pending: await pendingOf(),
+        };
+      }
+
+    // Assess 1: nothing of the link is shown or traded, the address is clean, the sign-in in progress is kept
     expect(pending).toMatch(/"state":/);
+    expect(Object.keys(crafted)).toHaveLength(4);
+    expect(tokenCalls).toEqual([]);
     for (const [which, seen] of Object.entries(crafted)) {
       expect(seen.text, which).not.toContain(planted);
       expect(seen.text, which).not.toContain('access_denied');

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProcessDefinition } from '../../functions/domain/definition.ts';
 import {
   decideAs,
+  extraApprover,
   linkFor,
   process,
   projectStatus,
@@ -133,13 +134,24 @@ describe('migrating a project whose gate is open', () => {
     const moved = await migrate('recycle-insert', projectId, false);
     expect(moved.body.projects).toEqual([expect.objectContaining({ projectId, migrated: true })]);
     const link = await linkFor(t, people.operations.email, title, 'Gate 3 of 3');
+    const dueAt = (await t.repository.getGate(projectId, 3))?.dueAt ?? '';
 
-    // Act
+    // Act: a PMO admin hands the sponsor's request on and extends the gate; operations decides
+    const reassigned = await t.api('POST', `/projects/${projectId}/gates/3/reassign`, {
+      as: people.pmoAdmin,
+      body: { from: people.sponsor.email, to: extraApprover.email, reason: 'The sponsor is away.' },
+    });
+    const extended = await t.api('POST', `/projects/${projectId}/gates/3/extend`, {
+      as: people.pmoAdmin,
+      body: { dueAt: new Date(Date.parse(dueAt) + 86_400_000).toISOString(), reason: 'Board moved.' },
+    });
     const page = await (await fetch(link)).text();
     const toPilot = await t.decide(link, recycle('pilot'));
     const toBusinessCase = await t.decide(link, recycle('business-case'));
 
     // Assess
+    expect(reassigned.status).toBe(200);
+    expect(extended.status).toBe(200);
     expect(recycleOptions(page)).toEqual(['scoping', 'business-case', 'launch']);
     expect(toPilot.response.status).toBe(400);
     expect(await toPilot.response.text()).toContain('recycleTo');
@@ -147,11 +159,11 @@ describe('migrating a project whose gate is open', () => {
     const back = await until(t, projectId, (s) => s.status === 'in-stage', 'back into a stage');
     expect(back.stage).toMatchObject({ gateId: 'business-case' });
     expect(back.definition).toMatchObject({ id: 'recycle-insert', version: 2 });
-    // The vote and the gate's decision carry the version the approver signed under.
+    // What happens to the open gate — hand-over, extension, vote, decision — carries the version it runs under.
     const entries = await trail(t, projectId);
     const about = (action: string) => entries.find((e) => e.action === action && e.subject?.sequence === 3);
-    expect(about('decision.recorded')?.definition).toEqual({ id: 'recycle-insert', version: 1 });
-    expect(about('gate.decided')?.definition).toEqual({ id: 'recycle-insert', version: 1 });
+    for (const action of ['request.reassigned', 'gate.extended', 'decision.recorded', 'gate.decided'])
+      expect(about(action)?.definition, action).toEqual({ id: 'recycle-insert', version: 1 });
     expect(entries.find((e) => e.action === 'project.migrated')?.definition).toEqual({
       id: 'recycle-insert',
       version: 2,

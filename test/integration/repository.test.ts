@@ -676,6 +676,24 @@ describe('the local sign-in', () => {
     });
   });
 
+  it('records each enrolment in the people chain, without the password or the secret', async () => {
+    // Prepare
+    const email = 'ada.architect@example.com';
+    // Act
+    const first = await enrolLocalSigner(table, { email, password: 'first-long-password', now });
+    await enrolLocalSigner(table, { email, password: 'second-long-password', now });
+    // Assess
+    const entries = (
+      await dynamoRepository(client, { main: 'identity-main', trail: 'identity-trail' }).listTrail(
+        CHAINS.people,
+      )
+    ).filter((e) => e.subject?.person === email);
+    expect(entries.map((e) => e.action)).toEqual(['signer.enrolled', 'signer.re-enrolled']);
+    expect(entries[0]?.detail).toEqual({ method: 'password+totp', sub: first.sub });
+    expect(JSON.stringify(entries)).not.toMatch(/long-password|scrypt/);
+    expect(JSON.stringify(entries)).not.toContain(first.secret);
+  });
+
   it('refuses a password shorter than 12 characters at enrolment', async () => {
     await expect(enrolLocalSigner(table, { email: APPROVER, password: 'short' })).rejects.toThrow(
       /12 to 200/,

@@ -1,12 +1,19 @@
 import { conditionMissedAt } from '../../domain/agenda.ts';
 import type { TrailEvent } from '../../domain/trail.ts';
-import type { ActiveStatus, ConditionRecord, Project, SubmissionRecord } from '../../usecases/model.ts';
+import type {
+  ActiveStatus,
+  ApprovalRequest,
+  ConditionRecord,
+  Project,
+  SubmissionRecord,
+} from '../../usecases/model.ts';
 import type {
   IdempotencyRecord,
   Page,
   PageRequest,
   ProjectChange,
   ProjectStore,
+  WriteGuard,
 } from '../../usecases/ports.ts';
 import { keys } from '../keys.ts';
 import { epochSeconds, type Guarded, type Item, strip, type Table } from './table.ts';
@@ -70,6 +77,7 @@ export class ProjectItems implements ProjectStore {
           remove: AGENDA_ATTRIBUTES,
         }),
       });
+      ops.push(...closeRequests(this.table, change.applied.pendingRequests ?? [], 'request-pending'));
     }
     if (change.closeGate) ops.push(...this.closeGate(change.closeGate));
     for (const condition of change.dropConditions ?? []) {
@@ -128,17 +136,7 @@ export class ProjectItems implements ProjectStore {
         }),
         guard: 'gate-unchanged',
       },
-      ...close.pendingRequests.map(
-        (r): Guarded => ({
-          op: this.table.update(keys.request(r.projectId, r.sequence, r.approver), {
-            set: { status: 'closed' },
-            remove: ['gsi1pk', 'gsi1sk'],
-            condition: '#status = :pending',
-            values: { ':pending': 'pending' },
-          }),
-          guard: 'gate-unchanged',
-        }),
-      ),
+      ...closeRequests(this.table, close.pendingRequests, 'gate-unchanged'),
     ];
   }
 
@@ -176,6 +174,23 @@ export class ProjectItems implements ProjectStore {
   async getIdempotencyKey(owner: string, key: string): Promise<IdempotencyRecord | undefined> {
     return strip<IdempotencyRecord>(await this.table.get(keys.idempotency(owner, key)));
   }
+}
+
+/**
+ * Requests of an ending gate instance that nobody answered: closed (their links answer for the gate)
+ * and out of the pending-by-approver index, each only while still pending — `guard` names what a
+ * request that moved meanwhile means to the caller.
+ */
+function closeRequests(table: Table, requests: readonly ApprovalRequest[], guard: WriteGuard): Guarded[] {
+  return requests.map((r) => ({
+    op: table.update(keys.request(r.projectId, r.sequence, r.approver), {
+      set: { status: 'closed' },
+      remove: ['gsi1pk', 'gsi1sk'],
+      condition: '#status = :pending',
+      values: { ':pending': 'pending' },
+    }),
+    guard,
+  }));
 }
 
 /** A condition item; on the agenda while open and not yet missed. */

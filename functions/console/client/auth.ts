@@ -88,17 +88,12 @@ export async function completeSignIn(config: SignInConfig): Promise<string | und
   // The code and state leave the address bar (and the history) whatever happens next.
   history.replaceState(null, '', location.pathname);
   const pending = readPending();
-  const ours = pending !== undefined && params.get('state') === pending.state;
-  if (error !== null) {
-    // Anyone can link to `?error=…&error_description=<their text>`: without this sign-in's state it
-    // is not an answer to it, so its text is not shown and a sign-in in progress goes on.
-    if (!ours) return undefined;
-    sessionStorage.removeItem(PENDING);
-    throw new SignInError(`the sign-in was not completed: ${params.get('error_description') ?? error}`);
-  }
+  // Anyone can link to `?error=…&error_description=<their text>` or `?code=…`: without this sign-in's
+  // state it is not an answer to it, so nothing of it is shown or traded, and a sign-in in progress goes on.
+  if (!pending || params.get('state') !== pending.state) return undefined;
   sessionStorage.removeItem(PENDING);
-  if (!pending || !ours)
-    throw new SignInError('the sign-in did not start here (its state does not match): sign in again');
+  if (error !== null)
+    throw new SignInError(`the sign-in was not completed: ${params.get('error_description') ?? error}`);
   const response = await fetch(config.tokenUrl, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
