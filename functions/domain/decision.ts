@@ -59,6 +59,20 @@ export interface DecisionContext {
 }
 
 /**
+ * The gates a Recycle at this gate may go back to: this one or an earlier one the project went
+ * through (not one it skipped). The decision page offers exactly these, so it never offers a
+ * choice the decision would refuse.
+ */
+export function recycleChoices(
+  context: Pick<DecisionContext, 'definition' | 'gateId' | 'skipped'>,
+): ProcessDefinition['gates'] {
+  const skipped = context.skipped ?? [];
+  return context.definition.gates
+    .slice(0, gateIndex(context.definition, context.gateId) + 1)
+    .filter((g) => !skipped.includes(g.id));
+}
+
+/**
  * Parses a decision and applies the rules that depend on the gate (docs/vote-rules.md):
  * - a comment for anything but Go, and for a Go whose weighted score is under the threshold;
  * - every must-meet criterion answered; a "no" is a knock-out and rules out Go and Conditional Go;
@@ -128,8 +142,7 @@ export function parseDecision(input: unknown, context: DecisionContext): Parsed<
   } else if (conditions.length > 0) problem('conditions', 'conditions belong to Conditional Go only');
 
   if (d.outcome === 'recycle') {
-    const target = d.recycleTo === undefined ? -1 : gateIndex(context.definition, d.recycleTo);
-    if (target < 0 || target > current || (d.recycleTo && context.skipped?.includes(d.recycleTo)))
+    if (!recycleChoices(context).some((g) => g.id === d.recycleTo))
       problem('recycleTo', 'Recycle needs this gate or an earlier one the project went through');
   } else if (d.recycleTo) problem('recycleTo', 'only Recycle goes back to a gate');
   if (d.checklist?.length) problem('checklist', 'belongs to the close-out sign-off only');

@@ -4,10 +4,11 @@ import { ConflictError, InvalidInputError, NotFoundError } from '../domain/error
 import { safeText } from '../domain/text.ts';
 import { SEAL_ACTION } from '../domain/trail.ts';
 import { parseWith } from '../domain/validation.ts';
+import { cancelledEmail } from '../views/email.ts';
 import { type Caller, requireRole } from './caller.ts';
 import type { ApprovalRequest, GateInstance, Hold, Project, RequestSource } from './model.ts';
 import { inGateOrder } from './pending.ts';
-import { type Ports, WriteRejectedError } from './ports.ts';
+import { type OwedNotice, type Ports, WriteRejectedError } from './ports.ts';
 import { endWait, nudgeWorkflow } from './resume.ts';
 import { awaitingOf, nextLook } from './scheduling.ts';
 import { canonical, gateProject, nowIso, plusMs, projectEvent, projectFor } from './shared.ts';
@@ -242,7 +243,11 @@ export async function holdProject(
  * POST /projects/{id}/cancel: a PMO admin ends a project that is under way (not one already closing
  * out). It is closed (`cancelled`) and its trail sealed in one transaction with the entry that says
  * why; an open gate is closed (its links stop working, its waiting execution is woken to end), open
- * conditions leave the agenda, and the project leaves the listings. Nobody is mailed (ADR 0009).
+ * conditions leave the agenda, and the project leaves the listings. The HTTP function mails nobody
+ * (ADR 0009): the same transaction owes each person concerned one 'closed' notice in the mail ledger,
+ * on the agenda at once, which the sweeper sends. The chain is sealed by then, so a notice's sending
+ * is recorded in the ledger only (as a receipt racing a close-out's seal); the cancel's own entry
+ * names who is owed one.
  */
 export async function cancelProject(
   ports: ActionPorts,
@@ -265,6 +270,7 @@ export async function cancelProject(
     const at = nowIso(ports);
     const event = (action: string, detail: Record<string, unknown>) =>
       projectEvent(project, action, { at, actor: caller.actor, source: args.source, detail });
+    const notices = cancelNotices(ports, caller, project, pendingRequests, { at, reason: body.reason });
     try {
       await ports.repository.changeProject({
         projectId: project.projectId,
@@ -274,12 +280,14 @@ export async function cancelProject(
         agendaAt: null,
         ...(gate ? { closeGate: { gate, pendingRequests, at } } : {}),
         dropConditions: conditions,
+        oweNotices: notices,
         events: [
           event('project.cancelled', {
             reason: body.reason,
             from: project.status,
             ...(gate ? { closed: closedDetail(gate, pendingRequests) } : {}),
             ...(conditions.length ? { conditionsDropped: conditions.map((c) => c.conditionId) } : {}),
+            notified: notices.map((n) => n.entry.to),
           }),
           event(SEAL_ACTION, { closeReason: 'cancelled' }),
         ],
@@ -292,6 +300,34 @@ export async function cancelProject(
     if (gate) await ended(ports, gate, at);
     return { status: 'closed', closeReason: 'cancelled', closedAt: at };
   }
+}
+
+/**
+ * One 'closed' notice per person concerned by a cancel: the requester, the manager, the sponsor and
+ * each approver whose request it closed, once each by canonical address. With the open gate's at
+ * most 20 requests, the cancel's transaction stays within DynamoDB's 100 items: project, gate,
+ * ≤ 20 requests, ≤ 23 notices, 2 trail entries and the head, and the open conditions.
+ */
+function cancelNotices(
+  ports: ActionPorts,
+  caller: Caller,
+  project: Project,
+  pendingRequests: ApprovalRequest[],
+  args: { at: string; reason: string },
+): OwedNotice[] {
+  const concerned = [
+    project.requester.email,
+    ...(project.manager ? [project.manager.email] : []),
+    project.sponsorEmail,
+    ...pendingRequests.map((r) => r.approver),
+  ];
+  const by = caller.actor.name ? `${caller.actor.name} (${caller.actor.id})` : caller.actor.id;
+  return [...new Set(concerned.map((e) => canonical(ports, e)))].map((to) => ({
+    // About the project, not a gate instance; a project is cancelled once.
+    entry: { projectId: project.projectId, sequence: 0, kind: 'closed', to, n: 'cancelled' },
+    mail: cancelledEmail({ to, title: project.title, reason: args.reason, by, at: args.at }),
+    at: args.at,
+  }));
 }
 
 function parsed<T>(schema: z.ZodMiniType<T>, body: unknown, what: string): T {

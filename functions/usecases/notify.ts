@@ -98,7 +98,8 @@ async function sendOnce(
   try {
     await ports.repository.markMailSent(entry, accepted, events, request);
   } catch (error) {
-    // A receipt racing the close-out's seal: the ledger still says it went out.
+    // A receipt racing the close-out's seal, or a cancel's notice (the cancel sealed the chain):
+    // the ledger still says it went out.
     if (!(error instanceof WriteRejectedError && error.guards.includes('chain-sealed'))) throw error;
     await ports.repository.markMailSent(entry, accepted, [], request);
   }

@@ -79,7 +79,9 @@ export async function pendingView(
   const query = parseQuery(pendingQuery, args.query);
   const now = nowIso(ports);
   const limit = query.limit ? Number(query.limit) : DEFAULT_LIMIT;
-  // As requests name their approver (lower case, as the definition or the proposal wrote it).
+  // As requests name their approver: lower case (the schema lowers the query), otherwise as the
+  // definition or the proposal wrote it. Not canonical: a +tag is part of the key, so the query
+  // keeps its tag too (canonicalising would miss requests stored with one).
   const approver = query.approver;
   const found = approver
     ? await byApprover(ports, approver, { limit, cursor: query.cursor, overdue: query.overdue, now })

@@ -180,6 +180,16 @@ export interface ProjectChange {
   };
   /** Conditions that no longer fall due (the project closed): off the agenda. */
   dropConditions?: ConditionRecord[];
+  /** Notices owed from this change (a cancel's), written to the mail ledger for the sweeper to send. */
+  oweNotices?: OwedNotice[];
+}
+
+/** A notice the mail ledger owes, rendered when it became owed (the sweeper sends it as it is). */
+export interface OwedNotice {
+  entry: MailEntry;
+  mail: Mail;
+  /** Owed, and on the sweeper's agenda, from then. */
+  at: string;
 }
 
 export interface ProjectStore {

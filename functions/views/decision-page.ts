@@ -1,4 +1,5 @@
-import { gateIndex } from '../domain/definition.ts';
+import { recycleChoices } from '../domain/decision.ts';
+import { skippedGates } from '../domain/lifecycle.ts';
 import { OUTCOME_LABELS, OUTCOME_MEANINGS, OUTCOMES } from '../domain/outcomes.ts';
 import type { Problem } from '../domain/validation.ts';
 import type { DecisionReceipt, DecisionView } from '../usecases/decisions.ts';
@@ -33,8 +34,15 @@ export function decisionPage(
   const problems = options.problems ?? [];
   const { mustMeet, shouldMeet, threshold } = pkg.gate.criteria;
   const others = view.requests.filter((r) => r.approver !== view.approver);
-  // Recycle goes back to this gate or one before it in the version it was opened with (the view's).
-  const earlier = closeOut ? [] : definition.gates.slice(0, gateIndex(definition, pkg.gate.id) + 1);
+  // Recycle goes back to this gate or one before it the project went through, in the version it
+  // was opened with (the view's): the same choices the decision accepts.
+  const earlier = closeOut
+    ? []
+    : recycleChoices({
+        definition,
+        gateId: pkg.gate.id,
+        skipped: skippedGates(definition, view.project.fields),
+      });
   const heading = closeOut ? 'Close-out sign-off' : `Gate ${pkg.gate.position} of ${pkg.gate.of}`;
   return page(
     `${pkg.gate.name} · ${pkg.project.title}`,

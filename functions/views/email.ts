@@ -183,6 +183,26 @@ export function closeOutEmail(args: {
   };
 }
 
+/** To requester, manager, sponsor and the approvers still asked when a PMO admin cancels a project. */
+export function cancelledEmail(args: {
+  to: string;
+  title: string;
+  reason: string;
+  by: string;
+  at: string;
+}): Mail {
+  const what = `"${args.title}" was cancelled by ${args.by} on ${utc(args.at)}.`;
+  const after =
+    'Nothing more is decided on it: any decision link for it no longer works. Its approval trail is sealed and kept for compliance.';
+  return {
+    to: args.to,
+    subject: subjectLine(`Cancelled: ${args.title}`),
+    text: [what, '', `Reason: ${args.reason}`, '', after].join('\n'),
+    html: `<!doctype html><html><body style="${BODY}"><p>${esc(what)}</p>
+<p style="white-space:pre-line"><strong>Reason:</strong> ${esc(args.reason)}</p><p style="${MUTED}">${esc(after)}</p></body></html>`,
+  };
+}
+
 /**
  * To an approver once their decision is recorded: what they signed, with the signature
  * manifestation as the trail records it (printed name, UTC date and time, meaning).

@@ -17,7 +17,7 @@ import { executionNames, type Repository, type Workflow } from '../../functions/
 import { utc } from '../../functions/views/email.ts';
 import { localMachineArn } from '../../infra/local/asl.ts';
 import type { LocalPerson } from '../../infra/local/auth.ts';
-import type { SentEmail } from '../../infra/local/ses-local.ts';
+import { readSesStore, type SentEmail } from '../../infra/local/ses-local.ts';
 import {
   decideAs,
   extraApprover,
@@ -538,11 +538,14 @@ describe('actions on reviews in flight', () => {
     expect(resumed).toMatchObject({ status: 202, json: { status: 'in-stage', gateId: 'business-case' } });
   });
 
-  it('cancels a project: closed and sealed, links gone, execution over, out of the listings; then only 409s', async () => {
-    // Prepare
+  it('cancels a project: closed and sealed, links gone, execution over, out of the listings, everyone told once by the sweeper; then only 409s', async () => {
+    // Prepare: gate 2 asks the sponsor (who is also the project's sponsor) and finance
     const title = 'Cancelled by the PMO';
     const projectId = await atGate2(title);
     const link = await linkFor(t, people.finance.email, title, 'Gate 2 of 3');
+    const told = [people.requester.email, people.sponsor.email, people.finance.email];
+    const cancelMails = async () =>
+      (await readSesStore(t.runtime.inboxUrl)).filter((m) => m.subject === `Cancelled: ${title}`);
 
     // Act
     const cancelled = await call('POST', `/projects/${projectId}/cancel`, {
@@ -559,6 +562,18 @@ describe('actions on reviews in flight', () => {
       call('POST', `/projects/${projectId}/resume`, { reason: 'Resume.' }),
     ]);
     const answer = await fetch(link);
+    const mailedByTheCall = await cancelMails();
+    const owed = await t.repository.getMail({
+      projectId,
+      sequence: 0,
+      kind: 'closed',
+      to: people.finance.email,
+      n: 'cancelled',
+    });
+    const firstSweep = await t.runtime.sweep();
+    const afterOneSweep = await cancelMails();
+    await t.runtime.sweep();
+    const afterTwoSweeps = await cancelMails();
 
     // Assess
     expect(cancelled).toMatchObject({ status: 200, json: { status: 'closed', closeReason: 'cancelled' } });
@@ -581,7 +596,22 @@ describe('actions on reviews in flight', () => {
       actor: { id: admin.email },
       detail: { reason: 'The sponsor withdrew it.', from: 'in-review', closed: { sequence: 2 } },
     });
+    expect(((entries.at(-2)?.detail.notified ?? []) as string[]).toSorted()).toEqual(told.toSorted());
     expect((await t.repository.getTrailHead(CHAINS.project(projectId)))?.sealed).toBe(true);
+    // The HTTP call mailed nobody: it owed each one notice, which one sweep sent, once each
+    expect(mailedByTheCall).toEqual([]);
+    expect(owed).toMatchObject({ owedAt: expect.any(String), mail: { to: people.finance.email } });
+    expect(owed?.sentAt).toBeUndefined();
+    expect(firstSweep.ledgerMails).toBeGreaterThanOrEqual(told.length);
+    expect(afterOneSweep.flatMap((m) => m.destination.to).toSorted()).toEqual(told.toSorted());
+    for (const mail of afterOneSweep) {
+      expect(mail.body.text).toContain(`"${title}" was cancelled by ${admin.name} (${admin.email})`);
+      expect(mail.body.text).toContain('Reason: The sponsor withdrew it.');
+    }
+    expect(afterTwoSweeps).toHaveLength(afterOneSweep.length);
+    expect((await t.repository.listMail(projectId, 0)).filter((m) => !m.sentAt)).toEqual([]);
+    // Sent after the seal: recorded in the ledger, not on the sealed chain
+    expect((await trail(t, projectId)).at(-1)?.action).toBe('trail.sealed');
     const { items } = await allPending('limit=100');
     expect(items.map((i) => i.projectId)).not.toContain(projectId);
     const finance = await t.repository.listPendingRequests(people.finance.email, { limit: 100 });
@@ -882,6 +912,26 @@ describe('deadlines and the pending view (time moves on)', () => {
       '(query).status',
     ]);
     expect(crossed).toMatchObject({ status: 400, json: { problems: [{ path: '(query).cursor' }] } });
+  });
+
+  it('finds the gates pending with an approver however the query capitalises the address', async () => {
+    // Prepare: a gate where the sponsor and finance both decide
+    const projectId = await atGate2('Pending under a capitalised address');
+    const ids = (items: PendingItem[]) => items.map((i) => i.projectId);
+
+    // Act
+    const written = await allPending(`approver=${people.sponsor.email}`);
+    const capitalised = await allPending(`approver=${encodeURIComponent('Sam.Sponsor@Example.com')}`);
+    const finance = await allPending(`approver=${encodeURIComponent('Fay.FINANCE@example.COM')}`);
+
+    // Assess
+    expect(ids(written.items)).toContain(projectId);
+    expect(ids(capitalised.items)).toEqual(ids(written.items));
+    expect(ids(finance.items)).toContain(projectId);
+    expect(finance.items.find((i) => i.projectId === projectId)?.gate?.approvers).toMatchObject([
+      { email: people.sponsor.email, status: 'pending' },
+      { email: people.finance.email, status: 'pending' },
+    ]);
   });
 
   it('moves a link a reminder issued while the extension was being written (it reads again)', async () => {

@@ -226,6 +226,49 @@ describe('Recycle', () => {
   });
 });
 
+describe('Recycle on a project that skipped a gate', () => {
+  it('offers only gates the project went through, and refuses a skipped one by name', async () => {
+    // Prepare: a small, low-risk project skips the business case and reaches the launch gate
+    const title = 'Small recycled project';
+    const projectId = await propose(t, title, { fields: { estimatedCost: 20000, risk: 'low' } });
+    await decideAs(t, people.sponsor.email, title, 'Gate 1 of 3', { outcome: 'go' });
+    await until(t, projectId, (s) => s.stage?.gateId === 'launch', 'into the launch stage');
+    expect((await submitStage(t, projectId)).status).toBe(202);
+    const link = await linkFor(t, people.operations.email, title, 'Gate 3 of 3');
+
+    // Act: operations tries the skipped gate, then one the project went through
+    const skipped = await t.decide(link, {
+      outcome: 'recycle',
+      recycleTo: 'business-case',
+      comment: 'Redo the business case.',
+    });
+    const skippedBody = await skipped.response.text();
+    const scoping = await t.decide(link, {
+      outcome: 'recycle',
+      recycleTo: 'scoping',
+      comment: 'Rescope before launch.',
+    });
+
+    // Assess: the page offered scoping and launch, not the skipped business case
+    const offered = [...skipped.page.matchAll(/<option value="([a-z0-9-]+)">/g)].map((m) => m[1]);
+    expect(offered).toEqual(['scoping', 'launch']);
+    expect(skipped.response.status).toBe(400);
+    expect(skippedBody).toContain('<strong>recycleTo</strong>');
+    expect(scoping.response.status).toBe(200);
+    type Decided = { gateId: string; outcome?: string };
+    const back = await until(
+      t,
+      projectId,
+      (s) => s.gates.some((g: Decided) => g.gateId === 'launch' && g.outcome === 'recycle'),
+      'launch recycled',
+    );
+    expect(back.gates.slice(0, 2).map((g: Decided) => [g.gateId, g.outcome])).toEqual([
+      ['scoping', 'go'],
+      ['launch', 'recycle'],
+    ]);
+  });
+});
+
 describe('Conditional Go', () => {
   it('holds the next submission until its condition is met by its owner', async () => {
     // Prepare

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { linkFor, submitStage, until } from '../support/flows.ts';
+import { linkFor, requestsMailed, submitStage, until } from '../support/flows.ts';
 import { people, startTestRuntime, type TestRuntime } from '../support/runtime.ts';
 
 let t: TestRuntime;
@@ -32,6 +32,7 @@ describe('logs carry no secrets', () => {
     await until(t, projectId, (s) => s.status === 'in-stage', 'into stage 2');
     await submitStage(t, projectId);
     const gate2 = await linkFor(t, people.finance.email, 'Logged project', 'Gate 2 of 3');
+    await requestsMailed(t, projectId, 2);
     t.clock.advanceHours(49);
     await t.runtime.sweep();
     const reminder = await linkFor(t, people.finance.email, 'Logged project', 'Gate 2 of 3', 2);

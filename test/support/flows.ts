@@ -136,6 +136,22 @@ export async function until(
   }
 }
 
+/**
+ * Until every request of a gate instance is recorded as mailed. A mail reaches the inbox just before
+ * its request is marked sent; a test that moves the clock before that sees the sweeper send the
+ * request again rather than remind.
+ */
+export async function requestsMailed(t: TestRuntime, projectId: string, sequence: number): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const requests = await t.repository.listRequests(projectId, sequence);
+    if (requests.length > 0 && requests.every((r) => r.sentAt)) return;
+    if (Date.now() > deadline)
+      throw new Error(`gate ${sequence} of ${projectId}: requests never all recorded as mailed`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 export async function trailActions(t: TestRuntime, projectId: string): Promise<string[]> {
   return (await trail(t, projectId)).map((e) => e.action);
 }

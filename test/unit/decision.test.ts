@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type DecisionContext, parseDecision } from '../../functions/domain/decision.ts';
+import { type DecisionContext, parseDecision, recycleChoices } from '../../functions/domain/decision.ts';
 import { CLOSE_OUT_GATE_ID, gateIndex, type ProcessDefinition } from '../../functions/domain/definition.ts';
 import { OUTCOME_LABELS, OUTCOMES, type Outcome } from '../../functions/domain/outcomes.ts';
 import type { Parsed } from '../../functions/domain/validation.ts';
@@ -603,6 +603,43 @@ describe('parseDecision — problems named by path', () => {
     // Assess
     expect(paths(results[0] as Parsed<unknown>)).toEqual(['recycleTo']);
     expect(results[1]).toMatchObject({ ok: true, value: { recycleTo: 'scoping', knockouts: ['tested'] } });
+  });
+
+  it('offers as Recycle choices exactly the targets it accepts, at every gate, skipped or not', () => {
+    // Prepare: every gate of the demo, with nothing or the business case skipped
+    const ids = DEMO_DEFINITION.gates.map((g) => g.id);
+    const cases = ids.flatMap((gateId) =>
+      [[], ['business-case']].map((skipped) => ({ ...CONTEXT, gateId, skipped })),
+    );
+
+    // Act
+    const compared = cases.map((context) => {
+      const mustMeet = Object.fromEntries(
+        DEMO_DEFINITION.gates[gateIndex(DEMO_DEFINITION, context.gateId)]?.criteria.mustMeet.map((c) => [
+          c.id,
+          'no',
+        ]) ?? [],
+      );
+      const accepted = ids.filter(
+        (recycleTo) =>
+          parseDecision(
+            { outcome: 'recycle', comment: 'again', recycleTo, mustMeet, packageHash: HASH },
+            context,
+          ).ok,
+      );
+      return { offered: recycleChoices(context).map((g) => g.id), accepted };
+    });
+
+    // Assess
+    for (const { offered, accepted } of compared) expect(offered).toEqual(accepted);
+    expect(compared.map((c) => c.offered)).toEqual([
+      ['scoping'],
+      ['scoping'],
+      ['scoping', 'business-case'],
+      ['scoping'],
+      ['scoping', 'business-case', 'launch'],
+      ['scoping', 'launch'],
+    ]);
   });
 
   it('rejects recycleTo on anything but Recycle', () => {

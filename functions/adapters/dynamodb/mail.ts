@@ -5,7 +5,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { TrailEvent } from '../../domain/trail.ts';
 import type { ApprovalRequest, MailEntry, MailRecord, VoteRecord } from '../../usecases/model.ts';
-import type { MailClaim, MailKind, MailLedgerStore } from '../../usecases/ports.ts';
+import type { MailClaim, MailKind, MailLedgerStore, OwedNotice } from '../../usecases/ports.ts';
 import { keys } from '../keys.ts';
 import { type Guarded, type Item, strip, type Table } from './table.ts';
 
@@ -25,6 +25,22 @@ export function owedReceiptItem(vote: VoteRecord): Item {
     type: 'mail',
     ...entry,
     owedAt: vote.at,
+  };
+}
+
+/**
+ * A notice owed by a change that may not mail (an HTTP function, ADR 0009), rendered now and kept
+ * in the ledger: on the agenda at once, so the sweeper claims, sends and marks it (once).
+ */
+export function owedNoticeItem(notice: OwedNotice): Item {
+  const { entry, mail, at } = notice;
+  return {
+    ...keys.mail(entry),
+    ...keys.mailAgenda(entry, at),
+    type: 'mail',
+    ...entry,
+    owedAt: at,
+    mail,
   };
 }
 

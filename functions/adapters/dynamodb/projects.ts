@@ -16,6 +16,7 @@ import type {
   WriteGuard,
 } from '../../usecases/ports.ts';
 import { keys } from '../keys.ts';
+import { owedNoticeItem } from './mail.ts';
 import { epochSeconds, type Guarded, type Item, strip, type Table } from './table.ts';
 
 const AGENDA_ATTRIBUTES = ['gsi2pk', 'gsi2sk'];
@@ -88,6 +89,7 @@ export class ProjectItems implements ProjectStore {
         }),
       });
     }
+    for (const notice of change.oweNotices ?? []) ops.push({ op: this.table.put(owedNoticeItem(notice)) });
     for (const condition of change.createConditions ?? []) {
       ops.push({ op: this.table.put(conditionItem(condition), 'attribute_not_exists(pk)') });
     }
