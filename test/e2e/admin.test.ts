@@ -20,12 +20,14 @@ import type { LocalPerson } from '../../infra/local/auth.ts';
 import { readSesStore, type SentEmail } from '../../infra/local/ses-local.ts';
 import {
   decideAs,
+  eventually,
   extraApprover,
   linkFor,
   process,
   projectStatus,
   propose,
   publish,
+  requestsMailed,
   submitStage,
   trail,
   until,
@@ -117,17 +119,8 @@ async function call(
   return { status: response.status, json: text ? JSON.parse(text) : undefined };
 }
 
-/**
- * Every request of a gate instance recorded as mailed: a mail arrives just before it is recorded
- * sent, and from then on nothing on the gate moves by itself.
- */
-async function mailed(projectId: string, sequence: number): Promise<void> {
-  await eventually(async () => {
-    const requests = await t.repository.listRequests(projectId, sequence);
-    expect(requests.length).toBeGreaterThan(0);
-    expect(requests.filter((r) => !r.sentAt)).toEqual([]);
-  });
-}
+/** Every request of a gate instance recorded as mailed: from then on nothing on the gate moves by itself. */
+const mailed = (projectId: string, sequence: number) => requestsMailed(t, projectId, sequence);
 
 /** A project at gate 1 (the sponsor's link mailed). */
 async function atGate1(title: string): Promise<string> {
@@ -181,18 +174,6 @@ async function execution(projectId: string, sequence: number) {
   );
   const name = executionNames.gateReview({ projectId, gate: { gateId: '', sequence } });
   return out.executions?.find((e) => e.name === name);
-}
-
-async function eventually(assertion: () => Promise<void>): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    try {
-      return await assertion();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
 }
 
 describe('the people directory', () => {

@@ -10,6 +10,7 @@ import { localMachineArn } from '../../infra/local/asl.ts';
 import {
   decideAs,
   decideWithLostResume,
+  eventually,
   linkFor,
   process,
   projectStatus,
@@ -58,17 +59,6 @@ async function executions(workflow: 'gate-review' | 'close-out' | 'intake', proj
 }
 
 /** Retries an assertion while the workflow finishes its last steps. */
-async function eventually(assertion: () => Promise<void>): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    try {
-      return await assertion();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-}
 
 describe('deadlines that act', () => {
   it('reminds with a fresh link, escalates once, and takes the deadline outcome at the SLA', async () => {

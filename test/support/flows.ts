@@ -136,6 +136,19 @@ export async function until(
   }
 }
 
+/** Retries an assertion until it holds (workflow steps and mails run asynchronously), for up to 10 s. */
+export async function eventually(assertion: () => Promise<void>): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      return await assertion();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
 /**
  * Until every request of a gate instance is recorded as mailed. A mail reaches the inbox just before
  * its request is marked sent; a test that moves the clock before that sees the sweeper send the
