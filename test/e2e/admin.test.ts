@@ -1,7 +1,7 @@
 import {
   DescribeExecutionCommand,
   ListExecutionsCommand,
-  SFNClient,
+  type SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -39,6 +39,7 @@ import {
   people,
   shownPackageHash,
   startTestRuntime,
+  stepFunctionsClient,
   type TestRuntime,
 } from '../support/runtime.ts';
 
@@ -63,11 +64,7 @@ beforeAll(async () => {
   t = await startTestRuntime();
   await publish(t, QUIET);
   await publish(t, PAIR);
-  sfn = new SFNClient({
-    endpoint: t.runtime.stepFunctionsUrl,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+  sfn = stepFunctionsClient(t);
 });
 afterAll(async () => {
   sfn?.destroy();

@@ -1,5 +1,5 @@
 import { ScanCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { ListExecutionsCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keys } from '../../functions/adapters/keys.ts';
@@ -15,6 +15,7 @@ import {
   proposal,
   shownPackageHash,
   startTestRuntime,
+  stepFunctionsClient,
   type TestRuntime,
 } from '../support/runtime.ts';
 
@@ -23,11 +24,7 @@ let sfn: SFNClient;
 
 beforeAll(async () => {
   t = await startTestRuntime();
-  sfn = new SFNClient({
-    endpoint: t.runtime.stepFunctionsUrl,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+  sfn = stepFunctionsClient(t);
 });
 afterAll(async () => {
   sfn?.destroy();

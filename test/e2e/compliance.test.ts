@@ -1,11 +1,11 @@
-import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SignedManifest, verifyExport } from '../../functions/domain/manifest.ts';
 import { CHAINS } from '../../functions/domain/trail.ts';
 import type { TrailJob } from '../../functions/usecases/model.ts';
 import { localMachineArn } from '../../infra/local/asl.ts';
 import { decideAs, linkFor, propose, trail, trailActions, until } from '../support/flows.ts';
-import { people, startTestRuntime, type TestRuntime } from '../support/runtime.ts';
+import { people, startTestRuntime, stepFunctionsClient, type TestRuntime } from '../support/runtime.ts';
 
 let t: TestRuntime;
 let closedProject: string;
@@ -185,11 +185,7 @@ describe('a failed execution', () => {
     const title = 'Broken review';
     const projectId = await propose(t, title);
     await until(t, projectId, (s) => s.currentGate?.status === 'open', 'gate 1 open');
-    const sfn = new SFNClient({
-      endpoint: t.runtime.stepFunctionsUrl,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
+    const sfn = stepFunctionsClient(t);
 
     // Act
     try {

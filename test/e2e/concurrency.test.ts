@@ -1,4 +1,4 @@
-import { GetExecutionHistoryCommand, type HistoryEvent, SFNClient } from '@aws-sdk/client-sfn';
+import { GetExecutionHistoryCommand, type HistoryEvent, type SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RESUME_GRACE_MS } from '../../functions/domain/agenda.ts';
 import { executionNames } from '../../functions/usecases/ports.ts';
@@ -12,6 +12,7 @@ import {
   people,
   shownPackageHash,
   startTestRuntime,
+  stepFunctionsClient,
   type TestRuntime,
 } from '../support/runtime.ts';
 
@@ -68,11 +69,7 @@ beforeAll(async () => {
   t = await startTestRuntime();
   await publish(t, BOARD);
   await publish(t, COUNCIL);
-  sfn = new SFNClient({
-    endpoint: t.runtime.stepFunctionsUrl,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+  sfn = stepFunctionsClient(t);
 });
 afterAll(async () => {
   LocalStepFunctions.prototype.handle = serve;

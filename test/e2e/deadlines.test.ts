@@ -1,7 +1,7 @@
 import {
   ListExecutionsCommand,
   SendTaskSuccessCommand,
-  SFNClient,
+  type SFNClient,
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,6 +26,7 @@ import {
   people,
   shownPackageHash,
   startTestRuntime,
+  stepFunctionsClient,
   type TestRuntime,
 } from '../support/runtime.ts';
 
@@ -40,11 +41,7 @@ const LONG = process('long', (d) => {
 beforeAll(async () => {
   t = await startTestRuntime();
   await publish(t, LONG);
-  sfn = new SFNClient({
-    endpoint: t.runtime.stepFunctionsUrl,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+  sfn = stepFunctionsClient(t);
 });
 afterAll(async () => {
   sfn?.destroy();

@@ -11,20 +11,13 @@ import {
 import { HANDLERS } from '../../functions/handlers.ts';
 import { buildApp } from '../../infra/app.ts';
 import { HANDLER_METADATA } from '../../infra/constructs/tollgate-function.ts';
+import { matches, render, type Statement, statementsIn } from '../support/cloudformation.ts';
 
 // Least privilege per function (ADR 0012): the item actions each function's use cases perform
 // on the main table, task tokens only for the functions that resume a workflow, Step Functions
 // only to resume. The trail table's grants are test/infra/trail.test.ts's business.
 
 type Resource = { Type: string; Properties: Record<string, unknown>; Metadata?: Record<string, unknown> };
-type Statement = {
-  Effect: string;
-  Action?: string | string[];
-  NotAction?: string | string[];
-  Resource?: unknown;
-  NotResource?: unknown;
-  Condition?: Record<string, Record<string, unknown>>;
-};
 /** One identity-policy statement and the role it applies to, by the function's handler name when it is one. */
 type Grant = { principal: string; statement: Statement };
 
@@ -45,19 +38,6 @@ const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.T
 const getAttOf = (value: unknown) => (value as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt']?.[0];
 const list = (value: unknown) => [value ?? []].flat() as string[];
 
-/** A CloudFormation value as readable text: `<Id>` for a Ref, `<Id.Attr>` for a GetAtt, joins joined. */
-const render = (value: unknown): string => {
-  if (typeof value === 'string') return value;
-  const token = value as Record<string, unknown>;
-  if ('Ref' in token) return `<${token.Ref}>`;
-  if ('Fn::GetAtt' in token) return `<${(token['Fn::GetAtt'] as string[]).join('.')}>`;
-  if ('Fn::Join' in token) {
-    const [separator, parts] = token['Fn::Join'] as [string, unknown[]];
-    return parts.map(render).join(separator);
-  }
-  return '*'; // anything else: assume the worst
-};
-
 /** Every statement of every identity policy (AWS::IAM::Policy and roles' own), with its principal. */
 function identityGrants(): Grant[] {
   const nameOf = (roleId: string) => {
@@ -65,7 +45,6 @@ function identityGrants(): Grant[] {
       if (getAttOf(r.Properties.Role) === roleId) return String(r.Metadata?.[HANDLER_METADATA]);
     return `role:${roleId}`;
   };
-  const statementsIn = (document: unknown) => (document as { Statement: Statement[] }).Statement;
   const out: Grant[] = [];
   for (const [roleId, role] of ofType('AWS::IAM::Role'))
     for (const policy of (role.Properties.Policies as { PolicyDocument: unknown }[] | undefined) ?? [])
@@ -78,15 +57,6 @@ function identityGrants(): Grant[] {
   return out;
 }
 
-/** Whether an IAM action pattern (`*`, `?`, any case) matches an action. */
-const matches = (pattern: string, action: string) =>
-  new RegExp(
-    `^${pattern
-      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-      .replace(/\*/g, '.*')
-      .replace(/\?/g, '.')}$`,
-    'i',
-  ).test(action);
 /** Whether a statement names `action` (NotAction is taken at its worst). */
 const names = (s: Statement, action: string) =>
   s.NotAction !== undefined

@@ -8,6 +8,7 @@ import { buildApp } from '../../infra/app.ts';
 import { HANDLER_METADATA } from '../../infra/constructs/tollgate-function.ts';
 import { TollgateStack } from '../../infra/stack.ts';
 import { WORKFLOW_METADATA } from '../../workflows/standard-state-machine.ts';
+import { matches, render, type Statement, statementsIn } from '../support/cloudformation.ts';
 
 // The compliance trail's infrastructure (ADR 0008, ADR 0010): the trail's own table, which
 // nobody may update or delete in; the signing key only the anchoring and the trail job may sign
@@ -20,15 +21,6 @@ type Resource = {
   Metadata?: Record<string, unknown>;
   DeletionPolicy?: string;
   UpdateReplacePolicy?: string;
-};
-type Statement = {
-  Effect: string;
-  Action?: string | string[];
-  NotAction?: string | string[];
-  Resource?: unknown;
-  NotResource?: unknown;
-  Principal?: unknown;
-  Condition?: unknown;
 };
 type Catcher = { ErrorEquals: string[]; Next: string; ResultPath?: string | null };
 type State = {
@@ -106,24 +98,6 @@ const ofType = (type: string, from = resources) => Object.entries(from).filter((
 const functionIdOf = (handler: string) =>
   ofType('AWS::Lambda::Function').find(([, r]) => r.Metadata?.[HANDLER_METADATA] === handler)?.[0] as string;
 const getAttOf = (value: unknown) => (value as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
-const statementsIn = (document: unknown) => (document as { Statement: Statement[] }).Statement;
-
-/** A CloudFormation value as readable text: `<Id>` for a Ref, `<Id.Attr>` for a GetAtt, joins joined. */
-const render = (value: unknown): string => {
-  if (typeof value === 'string') return value;
-  const token = value as Record<string, unknown>;
-  if ('Ref' in token) return `<${token.Ref}>`;
-  if ('Fn::GetAtt' in token) return `<${(token['Fn::GetAtt'] as string[]).join('.')}>`;
-  if ('Fn::Join' in token) {
-    const [separator, parts] = token['Fn::Join'] as [string, unknown[]];
-    return parts.map(render).join(separator);
-  }
-  if ('Fn::Sub' in token) {
-    const text = [token['Fn::Sub']].flat()[0] as string;
-    return text.replace(/\$\{([^}]+)\}/g, '<$1>');
-  }
-  return '*'; // anything else (an import, a condition): assume the worst
-};
 
 /** A readable name for a role: the function, state machine or schedule it is the role of. */
 const principalName = (roleId: string): string => {
@@ -172,15 +146,6 @@ function identityGrants(): Grant[] {
   return out;
 }
 
-/** Whether an IAM action pattern (`*`, `?`, any case) matches an action. */
-const matches = (pattern: string, action: string) =>
-  new RegExp(
-    `^${pattern
-      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-      .replace(/\*/g, '.*')
-      .replace(/\?/g, '.')}$`,
-    'i',
-  ).test(action);
 /** Whether an allowing statement may perform `action` (NotAction is taken at its worst). */
 const allows = (s: Statement, action: string) =>
   s.Effect === 'Allow' &&

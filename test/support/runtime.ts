@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { dynamoRepository } from '../../functions/adapters/dynamodb/repository.ts';
 import type { Repository } from '../../functions/usecases/ports.ts';
 import type { LocalPerson } from '../../infra/local/auth.ts';
@@ -118,6 +119,15 @@ export async function startTestRuntime(
     },
   };
   return self;
+}
+
+/** A Step Functions client of the runtime's local endpoint (executions, their history); the caller destroys it. */
+export function stepFunctionsClient(t: TestRuntime): SFNClient {
+  return new SFNClient({
+    endpoint: t.runtime.stepFunctionsUrl,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
 }
 
 /** The decision link in a mail, as an e-mail client would find it (the button's href). */

@@ -192,3 +192,41 @@ export function guardLeaving(guard: (() => string | undefined) | undefined): voi
 export function leavingLoses(): string | undefined {
   return leaveGuard?.();
 }
+
+/**
+ * Previous and next for a listing the API pages with cursors: `earlier` holds the cursors of the
+ * pages before this one; `go` shows the page a cursor names ('' for the first).
+ */
+export function pager(options: {
+  cursor: string;
+  next: string | undefined;
+  earlier: string[];
+  go: (cursor: string) => void;
+}): HTMLElement {
+  const { cursor, next, earlier, go } = options;
+  return h(
+    'nav',
+    { class: 'actions paging', 'aria-label': 'Pages' },
+    earlier.length > 0 || cursor
+      ? h(
+          'button',
+          { type: 'button', class: 'secondary', onclick: () => go(earlier.pop() ?? '') },
+          'Previous page',
+        )
+      : null,
+    next
+      ? h(
+          'button',
+          {
+            type: 'button',
+            class: 'secondary',
+            onclick: () => {
+              earlier.push(cursor);
+              go(next);
+            },
+          },
+          'Next page',
+        )
+      : null,
+  );
+}

@@ -1,7 +1,7 @@
 import type { PendingItem } from '../../../usecases/pending.ts';
 import { api, query, seg } from '../api.ts';
 import { type Child, field, h, select, show, table, when } from '../dom.ts';
-import { actionDialog, announce, heading } from '../ui.ts';
+import { actionDialog, announce, heading, pager } from '../ui.ts';
 
 const STATUSES = [
   ['', 'Any'],
@@ -82,38 +82,12 @@ export async function pendingPage(main: HTMLElement, params: URLSearchParams): P
     });
   });
 
-  const paging = h(
-    'nav',
-    { class: 'actions paging', 'aria-label': 'Pages' },
-    earlier.length > 0 || cursor
-      ? h(
-          'button',
-          {
-            type: 'button',
-            class: 'secondary',
-            onclick: () => {
-              const previous = earlier.pop() ?? '';
-              go({ ...filters, cursor: previous });
-            },
-          },
-          'Previous page',
-        )
-      : null,
-    answer.cursor
-      ? h(
-          'button',
-          {
-            type: 'button',
-            class: 'secondary',
-            onclick: () => {
-              earlier.push(cursor);
-              go({ ...filters, cursor: answer.cursor ?? '' });
-            },
-          },
-          'Next page',
-        )
-      : null,
-  );
+  const paging = pager({
+    cursor,
+    next: answer.cursor,
+    earlier,
+    go: (page) => go({ ...filters, cursor: page }),
+  });
 
   show(
     main,

@@ -1,6 +1,6 @@
 import { api, query, seg } from '../api.ts';
 import { h, show, table } from '../dom.ts';
-import { actionDialog, announce, heading } from '../ui.ts';
+import { actionDialog, announce, heading, pager } from '../ui.ts';
 
 interface Person {
   email: string;
@@ -156,31 +156,7 @@ export async function peoplePage(main: HTMLElement, params: URLSearchParams): Pr
         ),
       ]),
     ),
-    h(
-      'nav',
-      { class: 'actions paging', 'aria-label': 'Pages' },
-      cursor
-        ? h(
-            'button',
-            { type: 'button', class: 'secondary', onclick: () => go(earlier.pop() ?? '') },
-            'Previous page',
-          )
-        : null,
-      answer.cursor
-        ? h(
-            'button',
-            {
-              type: 'button',
-              class: 'secondary',
-              onclick: () => {
-                earlier.push(cursor);
-                go(answer.cursor ?? '');
-              },
-            },
-            'Next page',
-          )
-        : null,
-    ),
+    pager({ cursor, next: answer.cursor, earlier, go }),
     h('p', { class: 'muted' }, `${answer.people.length} shown.`),
   );
 }
